@@ -1,0 +1,326 @@
+"""The one object that owns threads: training session, download, and the GUI's inference model.
+
+Views never see torch. The pad's changes are coalesced into one update on the next event-loop
+turn (several mouse moves before it runs make a single forward pass), and a timer pulls the
+latest training snapshot ~30 times a second; arrays never travel through queued signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from lenet_viz.core.checkpoint import load_checkpoint, load_state_into, save_checkpoint, shipped_weights_path
+from lenet_viz.core.data import load_datasets
+from lenet_viz.core.mnist import MnistError, download_mnist, has_mnist
+from lenet_viz.core.model import LeNet5, create_model
+from lenet_viz.core.paths import mnist_dir
+from lenet_viz.core.preprocess import preprocess_canvas
+from lenet_viz.core.session import TrainingSession
+from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
+from lenet_viz.core.training import TrainConfig
+
+if TYPE_CHECKING:
+    from lenet_viz.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_MS = 33  # ~30 Hz: smooth to the eye, cheap for the training thread
+
+
+class DownloadJob:
+    """download_mnist on a daemon thread; progress and outcome read through mailboxes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.cancel = threading.Event()
+        self.progress: Mailbox[tuple[int, int, str]] = Mailbox()
+        self.error: str | None = None
+        self.cancelled = False
+        self.thread = threading.Thread(target=self._run, name="lenet-viz-download", daemon=True)
+
+    def _run(self) -> None:
+        from lenet_viz.core.mnist import DownloadCancelled
+
+        try:
+            download_mnist(
+                self.folder, progress=lambda d, t, n: self.progress.put((d, t, n)), cancel=self.cancel
+            )
+        except DownloadCancelled:
+            self.cancelled = True
+        except MnistError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # reported, never lost in the thread
+            log.exception("download failed")
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+class Controller(QObject):
+    """Connects the window's views and controls to the core."""
+
+    #: Emitted (GUI thread) with a one-line message for the user; the window shows a dialog.
+    error = Signal(str, str)  # title, message
+    #: Emitted when the training state changes: idle, loading, running, paused, finished, stopped, failed.
+    state_changed = Signal(str)
+    #: Emitted with (done_bytes, total_bytes, file) while MNIST downloads; total 0 if unknown.
+    download_progress = Signal(int, int, str)
+    download_finished = Signal(bool)  # True if MNIST is now ready
+
+    def __init__(
+        self,
+        window: MainWindow,
+        model: LeNet5,
+        model_source: str,
+        data_dir: str | os.PathLike[str] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.model = model.cpu().eval()  # the GUI's own inference copy; training never touches it
+        self.model_source = model_source
+        self.data_dir = mnist_dir(data_dir)
+        self.device = device
+        self.session: TrainingSession | None = None
+        self.download: DownloadJob | None = None
+        self.state = "idle"
+        self.last_snapshot: TrainingSnapshot | None = None
+        self.activations: OrderedDict[str, torch.Tensor] | None = None
+        self.probabilities: np.ndarray | None = None
+        self._refresh_pending = False
+        self._pending_config: TrainConfig | None = None
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_INTERVAL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.download_timer = QTimer(self)
+        self.download_timer.setInterval(100)
+        self.download_timer.timeout.connect(self._poll_download)
+        window.drawing_pad.changed.connect(self.schedule_refresh)
+
+    # -- the pen -----------------------------------------------------------------------
+    def schedule_refresh(self) -> None:
+        """Coalesce: many pad changes before the event loop turns make one refresh."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self.refresh)
+
+    def refresh(self) -> None:
+        """One forward pass of the current drawing; every layer view and the prediction update."""
+        self._refresh_pending = False
+        pad = self.window.drawing_pad
+        image = preprocess_canvas(pad.canvas_array())  # (28, 28)
+        with torch.inference_mode():
+            x = self.model.to_input(image[None])  # (1, 1, 32, 32)
+            activations = self.model.forward_with_activations(x)
+            probabilities = self.model.scores_to_probabilities(activations["OUTPUT"])[0].numpy()
+        self.activations = activations
+        self.probabilities = None if pad.is_empty() else probabilities
+        # Background and full ink, as the variant normalises them.
+        levels = (self.model.input_offset, self.model.input_offset + self.model.input_scale)
+        self.window.show_activations(x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()})
+        self.window.output_view.set_prediction(self.probabilities)
+
+    def show_kernels(self) -> None:
+        kernels = self.model.kernels()
+        self.window.c1_kernels.set_kernels(kernels["C1"].numpy())
+        self.window.c3_kernels.set_kernels(kernels["C3"].numpy())
+
+    def refresh_all(self) -> None:
+        self.show_kernels()
+        self.refresh()
+
+    # -- model management --------------------------------------------------------------
+    def _replace_model(self, model: LeNet5, source: str) -> None:
+        self.model = model.cpu().eval()
+        self.model_source = source
+        self.window.set_model_source(source)
+        self.refresh_all()
+
+    def load_model_file(self, path: str | os.PathLike[str]) -> bool:
+        """Load weights from ``path``; on any problem the current model stays and an error is shown."""
+        from lenet_viz.core.checkpoint import CheckpointError
+
+        try:
+            model = load_checkpoint(path)
+        except CheckpointError as exc:
+            self.error.emit("Could not load the model", str(exc))
+            return False
+        self.stop_training(wait=True)
+        self._replace_model(model, Path(path).name)
+        return True
+
+    def revert_to_shipped(self) -> None:
+        self.stop_training(wait=True)
+        self._replace_model(load_checkpoint(shipped_weights_path(self.model.variant)), "shipped weights")
+
+    def reset_weights(self) -> None:
+        """Fresh random weights (stops a running training first)."""
+        self.stop_training(wait=True)
+        self.window.clear_curves()
+        self._replace_model(create_model(self.model.variant, seed=random.randrange(2**31)), "random weights")
+
+    def save_model(self, path: str | os.PathLike[str]) -> bool:
+        meta = {"source": self.model_source}
+        snap = self.last_snapshot
+        if snap is not None and len(snap.curves.test_accuracy):
+            meta["test_accuracy"] = f"{snap.curves.test_accuracy[-1]:.4f}"
+        try:
+            save_checkpoint(self.model, path, meta)
+        except OSError as exc:
+            self.error.emit("Could not save the model", f"{path}: {exc.strerror or exc}")
+            return False
+        return True
+
+    # -- training ----------------------------------------------------------------------
+    def start_training(self, config: TrainConfig | None = None) -> None:
+        """Start training the current weights; downloads MNIST first if it is missing."""
+        if self.session is not None and self.session.is_alive:
+            return
+        config = config or self.window.training_panel.config()
+        try:
+            config.validate()
+        except ValueError as exc:
+            self.error.emit("Invalid setting", str(exc))
+            return
+        if not has_mnist(self.data_dir):
+            self._pending_config = config
+            self.window.ask_download(self.data_dir)
+            return
+        folder = self.data_dir
+        self.session = TrainingSession(
+            self.model,
+            lambda: load_datasets(folder),
+            config,
+            device=self.device,
+            num_threads=os.cpu_count() or 1,
+        )
+        self.window.clear_curves()
+        self.session.start()
+        self._set_state("loading")
+        self.poll_timer.start()
+
+    def pause_or_resume(self) -> None:
+        session = self.session
+        if session is None or not session.is_alive:
+            return
+        if session.is_paused:
+            session.resume()
+            self._set_state("running")
+        else:
+            session.pause()
+            self._set_state("paused")
+
+    def stop_training(self, wait: bool = False) -> None:
+        session = self.session
+        if session is None:
+            return
+        session.stop()
+        if wait:
+            session.join(timeout=1.5)
+            self.poll()  # take the final snapshot so the views show the last weights
+
+    def set_lr(self, lr: float) -> None:
+        if self.session is not None and self.session.is_alive:
+            self.session.set_lr(lr)
+
+    def poll(self) -> None:
+        """Timer slot: apply the newest snapshot, if any."""
+        session = self.session
+        if session is None:
+            self.poll_timer.stop()
+            return
+        snapshot = session.latest()
+        if snapshot is not None:
+            self.apply_snapshot(snapshot)
+        elif not session.is_alive:  # its final snapshot has been applied already
+            self.poll_timer.stop()
+            if self.state in {"loading", "running", "paused"}:
+                self._set_state("failed" if session.error else "stopped")
+
+    def apply_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        self.last_snapshot = snapshot
+        if snapshot.status == "failed":
+            self._set_state("failed")
+            self.error.emit("Training stopped", snapshot.message)
+            return
+        if snapshot.progress.total_steps:
+            load_state_into(self.model, snapshot.weights, "training snapshot")
+            self.window.training_panel.set_progress(snapshot.progress, snapshot.status)
+            self.window.loss_view.set_curves(snapshot.curves)
+            self.window.accuracy_view.set_curves(snapshot.curves)
+            self.show_kernels()
+            self.refresh()
+            if self.model_source != "training":
+                self.model_source = "training"
+                self.window.set_model_source("trained in this window")
+        else:
+            self.window.training_panel.status.setText(snapshot.message or "Loading MNIST…")
+        # A paused session publishes "paused" itself; keep the user's last request otherwise.
+        if snapshot.status != self.state and not (self.state == "paused" and snapshot.status == "running"):
+            self._set_state(snapshot.status)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.window.training_panel.set_state(state)
+            self.state_changed.emit(state)
+
+    # -- downloading -------------------------------------------------------------------
+    def start_download(self) -> None:
+        if self.download is not None and self.download.thread.is_alive():
+            return
+        self.download = DownloadJob(self.data_dir)
+        self.download.thread.start()
+        self.download_timer.start()
+
+    def cancel_download(self) -> None:
+        if self.download is not None:
+            self.download.cancel.set()
+
+    def _poll_download(self) -> None:
+        job = self.download
+        if job is None:
+            self.download_timer.stop()
+            return
+        progress = job.progress.take()
+        if progress is not None:
+            self.download_progress.emit(*progress)
+        if job.thread.is_alive():
+            return
+        self.download_timer.stop()
+        self.download = None
+        ok = job.error is None and not job.cancelled and has_mnist(job.folder)
+        self.download_finished.emit(ok)
+        if job.error:
+            self.error.emit("Could not download MNIST", job.error)
+        if ok and self._pending_config is not None:
+            config, self._pending_config = self._pending_config, None
+            self.start_training(config)
+        elif not ok:
+            self._pending_config = None
+
+    def set_data_dir(self, folder: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(folder)
+        self.window.set_data_dir(self.data_dir)
+
+    # -- closing -----------------------------------------------------------------------
+    def shutdown(self, timeout: float = 1.5) -> None:
+        """Stop every background thread (bounded wait) and the timers."""
+        self.poll_timer.stop()
+        self.download_timer.stop()
+        if self.download is not None:
+            self.download.cancel.set()
+        if self.session is not None:
+            self.session.stop()
+            if not self.session.join(timeout):
+                log.warning("training thread did not stop within %.1f s", timeout)
+        if self.download is not None:
+            self.download.thread.join(0.3)

@@ -1,0 +1,302 @@
+"""The main window: layout and menus only; the controller does the work."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lenet_viz.core.checkpoint import CheckpointError, load_checkpoint, shipped_weights_path
+from lenet_viz.core.model import LAYER_SHAPES, LeNet5
+from lenet_viz.core.paths import checkpoint_dir
+from lenet_viz.gui.controller import Controller
+from lenet_viz.gui.views.curves import AccuracyView, LossView
+from lenet_viz.gui.views.drawing_pad import DrawingPad
+from lenet_viz.gui.views.layer_views import (
+    FeatureMapView,
+    InputView,
+    KernelView,
+    OutputView,
+    TitledPanel,
+    VectorView,
+)
+from lenet_viz.gui.views.training_panel import TrainingPanel
+
+log = logging.getLogger(__name__)
+
+
+def _shape_text(name: str) -> str:
+    shape = LAYER_SHAPES[name]
+    return f"{shape[0]}@{shape[1]}×{shape[2]}" if len(shape) == 3 else f"{shape[0]} units"
+
+
+class MainWindow(QMainWindow):
+    """The whole application window. ``MainWindow()`` starts with the shipped weights."""
+
+    def __init__(
+        self,
+        checkpoint: str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("lenet-viz — LeNet-5, live")
+        self._build_views()
+        self._build_layout()
+        model, source, problem = self._initial_model(checkpoint)
+        self.controller = Controller(self, model, source, data_dir=data_dir, device=device)
+        self._build_menus()
+        self._connect()
+        self.set_model_source(source)
+        self.set_data_dir(self.controller.data_dir)
+        self.controller.refresh_all()
+        if problem:
+            self.show_error("Could not load the model", problem + "\nThe shipped weights are loaded instead.")
+
+    # -- construction --------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.drawing_pad = DrawingPad()
+        self.clear_button = QPushButton("Clear pad")
+        self.clear_button.setObjectName("clear_button")
+        self.input_view = InputView()
+        self.map_views = {
+            "C1": FeatureMapView("C1", f"convolution 5×5 + ReLU · {_shape_text('C1')}", columns=3),
+            "S2": FeatureMapView("S2", f"max-pool 2×2 · {_shape_text('S2')}", columns=3),
+            "C3": FeatureMapView("C3", f"convolution 5×5 + ReLU · {_shape_text('C3')}", columns=4),
+            "S4": FeatureMapView("S4", f"max-pool 2×2 · {_shape_text('S4')}", columns=4),
+        }
+        self.vector_views = {
+            "C5": VectorView("C5", "convolution 5×5 + ReLU · 120 units", rows=12, columns=10),
+            "F6": VectorView("F6", "fully connected + ReLU · 84 units", rows=12, columns=7),
+        }
+        self.output_view = OutputView()
+        self.c1_kernels = KernelView("C1 kernels", "6 of 5×5 (weights, 0 = white)")
+        self.c3_kernels = KernelView(
+            "C3 kernels", "16×6 of 5×5: column = C3 map, row = S2 map it reads"
+        )
+        self.training_panel = TrainingPanel()
+        self.loss_view = LossView()
+        self.accuracy_view = AccuracyView()
+
+    def _build_layout(self) -> None:
+        pad_panel = TitledPanel("PAD", "draw with the mouse")
+        pad_panel.body.addWidget(self.drawing_pad, 1)
+        pad_panel.body.addWidget(self.clear_button)
+
+        network = QWidget()
+        grid = QGridLayout(network)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setSpacing(6)
+        grid.addWidget(pad_panel, 0, 0)
+        grid.addWidget(self.input_view, 1, 0)
+        for column, name in enumerate(["C1", "S2", "C3", "S4"], start=1):
+            grid.addWidget(self.map_views[name], 0, column)
+        grid.addWidget(self.vector_views["C5"], 0, 5)
+        grid.addWidget(self.vector_views["F6"], 0, 6)
+        grid.addWidget(self.output_view, 0, 7, 2, 1)
+        grid.addWidget(self.c1_kernels, 1, 1, 1, 2)
+        grid.addWidget(self.c3_kernels, 1, 3, 1, 4)
+        for column, stretch in enumerate([5, 5, 4, 4, 3, 3, 3, 4]):
+            grid.setColumnStretch(column, stretch)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+
+        training = QWidget()
+        row = QHBoxLayout(training)
+        row.setContentsMargins(4, 0, 4, 4)
+        row.addWidget(self.training_panel, 3)
+        row.addWidget(self.loss_view, 5)
+        row.addWidget(self.accuracy_view, 4)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(network)
+        splitter.addWidget(training)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 3)
+        self.splitter = splitter
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.setCentralWidget(central)
+        self.model_label = QLabel()
+        self.data_label = QLabel()
+        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.data_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open model…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.save_action = QAction("&Save model…", self, shortcut=QKeySequence.StandardKey.Save)
+        self.revert_action = QAction("&Revert to shipped weights", self)
+        self.data_action = QAction("Choose MNIST &folder…", self)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        for action in (self.open_action, self.save_action, self.revert_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.data_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About lenet-viz", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.clear_button.clicked.connect(self.drawing_pad.clear)
+        p = self.training_panel
+        p.train_clicked.connect(c.start_training)
+        p.pause_clicked.connect(c.pause_or_resume)
+        p.stop_clicked.connect(c.stop_training)
+        p.reset_clicked.connect(c.reset_weights)
+        p.lr_changed.connect(c.set_lr)
+        c.error.connect(self.show_error)
+        c.download_progress.connect(self._download_progress)
+        c.download_finished.connect(self._download_finished)
+        self.open_action.triggered.connect(self._open_model)
+        self.save_action.triggered.connect(self._save_model)
+        self.revert_action.triggered.connect(c.revert_to_shipped)
+        self.data_action.triggered.connect(self._choose_data_dir)
+        self.quit_action.triggered.connect(self.close)
+
+    @staticmethod
+    def _initial_model(checkpoint: str | os.PathLike[str] | None) -> tuple[LeNet5, str, str]:
+        """(model, where it came from, problem text or "")."""
+        shipped = load_checkpoint(shipped_weights_path("modern"))
+        if not checkpoint:
+            return shipped, "shipped weights", ""
+        try:
+            return load_checkpoint(checkpoint), Path(checkpoint).name, ""
+        except CheckpointError as exc:
+            return shipped, "shipped weights", str(exc)
+
+    # -- what the controller calls -------------------------------------------------------
+    def show_activations(
+        self, network_input: np.ndarray, levels: tuple[float, float], activations: dict[str, np.ndarray]
+    ) -> None:
+        self.input_view.set_input(network_input, levels)
+        for name, view in self.map_views.items():
+            view.set_maps(activations[name])
+        for name, vector_view in self.vector_views.items():
+            vector_view.set_vector(activations[name])
+
+    def clear_curves(self) -> None:
+        self.loss_view.clear()
+        self.accuracy_view.clear()
+
+    def set_model_source(self, source: str) -> None:
+        self.model_label.setText(f"Model: modern LeNet-5 · {source}")
+
+    def set_data_dir(self, folder: Path) -> None:
+        self.data_label.setText(f"MNIST folder: {folder}")
+
+    def prediction(self) -> tuple[int | None, np.ndarray]:
+        """(digit, probabilities) as currently displayed; digit is None while the pad is empty."""
+        return self.output_view.digit, self.output_view.probabilities.copy()
+
+    def show_error(self, title: str, message: str) -> None:
+        log.warning("%s: %s", title, message)
+        QMessageBox.warning(self, title, message)
+
+    def ask_download(self, folder: Path) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("MNIST is needed")
+        box.setText(f"Training needs the MNIST digits, which are not in\n{folder}")
+        box.setInformativeText("Download them now (about 11 MB), or choose a folder that has them?")
+        download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+        choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is download:
+            self._show_download_dialog()
+            self.controller.start_download()
+        elif box.clickedButton() is choose and self._choose_data_dir():
+            self.controller.start_training()
+
+    # -- dialogs -------------------------------------------------------------------------
+    def _show_download_dialog(self) -> None:
+        dialog = QProgressDialog("Connecting…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle("Downloading MNIST")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.controller.cancel_download)
+        dialog.show()
+        self.download_dialog = dialog
+
+    def _download_progress(self, done: int, total: int, name: str) -> None:
+        dialog = getattr(self, "download_dialog", None)
+        if dialog is None:
+            return
+        if total:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+            dialog.setLabelText(f"{name}\n{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        else:
+            dialog.setMaximum(0)
+            dialog.setLabelText(f"{name}\n{done / 1e6:.1f} MB")
+
+    def _download_finished(self, ok: bool) -> None:
+        dialog = getattr(self, "download_dialog", None)
+        if dialog is not None:
+            dialog.canceled.disconnect()
+            dialog.close()
+            self.download_dialog = None
+
+    def _open_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model", str(checkpoint_dir()), "Weights (*.safetensors *.pt *.pth);;All files (*)"
+        )
+        if path:
+            self.controller.load_model_file(path)
+
+    def _save_model(self) -> None:
+        folder = checkpoint_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save model", str(folder / "lenet5.safetensors"), "Weights (*.safetensors)"
+        )
+        if path:
+            if not path.endswith(".safetensors"):
+                path += ".safetensors"
+            if self.controller.save_model(path):
+                self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _choose_data_dir(self) -> bool:
+        folder = QFileDialog.getExistingDirectory(self, "MNIST folder", str(self.controller.data_dir))
+        if folder:
+            self.controller.set_data_dir(folder)
+        return bool(folder)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About lenet-viz",
+            "lenet-viz shows LeNet-5 (LeCun et al., 1998) at work: draw a digit and every "
+            "layer responds; press Train and watch it learn.\n\nMNIST © Yann LeCun and "
+            "Corinna Cortes, CC BY-SA 3.0.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.shutdown()
+        event.accept()

@@ -1,0 +1,207 @@
+"""Views of one layer each: feature maps, vectors, kernels, the network's input, the output.
+
+Every view is a titled panel (layer name and shape) around a single pyqtgraph image, so a
+redraw is one ``setImage`` call per layer however many maps it holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from lenet_viz.core.mosaic import tile
+from lenet_viz.gui import style
+
+style.configure_pyqtgraph()
+
+
+def _label(text: str, role: str, point_scale: float = 1.0) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", role)
+    if point_scale != 1.0:
+        font = QFont(label.font())
+        font.setPointSizeF(font.pointSizeF() * point_scale)
+        label.setFont(font)
+    return label
+
+
+class TitledPanel(QFrame):
+    """A frame with a bold layer title and a muted description line above its content."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"panel_{title}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title_label = _label(title, "title", 1.25)
+        self.subtitle_label = _label(subtitle, "subtitle")
+        self.subtitle_label.setWordWrap(True)
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(self.title_label)
+        header.addWidget(self.subtitle_label, 1)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(6, 4, 6, 6)
+        self.body.setSpacing(2)
+        self.body.addLayout(header)
+
+
+class ImagePanel(TitledPanel):
+    """A titled panel showing one image (a mosaic of maps) with a fixed colour map."""
+
+    def __init__(
+        self,
+        title: str,
+        subtitle: str,
+        cmap: str = style.ACTIVATION_CMAP,
+        legend: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(title, subtitle, parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.view = self.graphics.addViewBox(lockAspect=True, enableMouse=False, invertY=True)
+        self.view.setMenuEnabled(False)
+        self.image = pg.ImageItem()
+        self.colormap = pg.colormap.get(cmap)
+        self.image.setLookupTable(self.colormap.getLookupTable(nPts=256))
+        self.view.addItem(self.image)
+        self.colorbar: pg.ColorBarItem | None = None
+        if legend:
+            self.colorbar = pg.ColorBarItem(
+                values=(-1, 1), colorMap=self.colormap, interactive=False, width=14, colorMapMenu=False
+            )
+            self.colorbar.setImageItem(self.image)
+            self.graphics.addItem(self.colorbar)
+        self.body.addWidget(self.graphics, 1)
+        self._shape: tuple[int, ...] = ()
+        self.current: np.ndarray | None = None  # what is displayed, for tests and readouts
+
+    def show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
+        self.current = image
+        if self.colorbar is not None:
+            self.colorbar.setLevels(levels)
+        self.image.setImage(image, levels=levels, autoLevels=False)
+        if image.shape != self._shape:
+            self._shape = image.shape
+            self.view.autoRange(padding=0.01)
+
+
+def activation_levels(values: np.ndarray) -> tuple[float, float]:
+    """Colour levels: 0..max for non-negative activations, symmetric around 0 otherwise."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if low >= 0:
+        return 0.0, max(high, 1e-6)
+    bound = max(abs(low), abs(high), 1e-6)
+    return -bound, bound
+
+
+class FeatureMapView(ImagePanel):
+    """All maps of a convolution or pooling layer, tiled in a grid with thin gaps."""
+
+    def __init__(self, title: str, subtitle: str, columns: int, parent: QWidget | None = None) -> None:
+        super().__init__(title, subtitle, parent=parent)
+        self.columns = columns
+
+    def set_maps(self, maps: np.ndarray) -> None:
+        """``maps``: (C, H, W) activations of one sample."""
+        self.show_image(tile(maps, self.columns), activation_levels(maps))
+
+
+class VectorView(ImagePanel):
+    """A vector layer (C5, F6) folded into a rows x columns grid of cells."""
+
+    def __init__(
+        self, title: str, subtitle: str, rows: int, columns: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(title, subtitle, parent=parent)
+        self.rows, self.columns = rows, columns
+
+    def set_vector(self, vector: np.ndarray) -> None:
+        cells = np.full(self.rows * self.columns, np.nan, dtype=np.float32)
+        cells[: vector.size] = vector
+        self.show_image(cells.reshape(self.rows, self.columns), activation_levels(vector))
+
+
+class KernelView(ImagePanel):
+    """Convolution kernels on a diverging scale with zero in the middle, and its legend."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, subtitle, cmap=style.WEIGHT_CMAP, legend=True, parent=parent)
+
+    def set_kernels(self, kernels: np.ndarray) -> None:
+        """``kernels``: (out, in, k, k). Shown as ``in`` rows by ``out`` columns (Table I's layout)."""
+        out_maps, in_maps, k, _ = kernels.shape
+        ordered = np.ascontiguousarray(kernels.transpose(1, 0, 2, 3)).reshape(-1, k, k)
+        bound = float(np.nanmax(np.abs(kernels))) if kernels.size else 1.0
+        self.show_image(tile(ordered, out_maps), (-max(bound, 1e-6), max(bound, 1e-6)))
+
+
+class InputView(ImagePanel):
+    """The 32x32 tensor the network receives, in grey."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("INPUT", "1@32×32, what the network sees", cmap="CET-L1", parent=parent)
+
+    def set_input(self, image: np.ndarray, levels: tuple[float, float]) -> None:
+        self.show_image(image, levels)
+
+
+class OutputView(TitledPanel):
+    """The predicted digit, large, and a bar per class with its probability."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("OUTPUT", "10 classes: probability of each digit", parent)
+        self.digit_label = QLabel("–")
+        self.digit_label.setObjectName("predicted_digit")
+        self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = QFont(self.digit_label.font())
+        font.setPointSizeF(font.pointSizeF() * 6.5)
+        font.setBold(True)
+        self.digit_label.setFont(font)
+        self.digit_label.setStyleSheet(f"color: {style.ACCENT};")
+        self.confidence_label = _label("draw a digit", "subtitle", 1.2)
+        self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.setXRange(-0.6, 9.6, padding=0)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[(i, str(i)) for i in range(10)]])
+        tick_font = QFont(self.font())
+        tick_font.setPointSizeF(tick_font.pointSizeF() * 1.2)
+        tick_font.setBold(True)
+        axis.setStyle(tickFont=tick_font)
+        self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.75, brush=style.MUTED)
+        self.plot.addItem(self.bars)
+        self.body.addWidget(self.digit_label)
+        self.body.addWidget(self.confidence_label)
+        self.body.addWidget(self.plot, 1)
+        self.probabilities = np.zeros(10, dtype=np.float32)
+        self.digit: int | None = None
+
+    def set_prediction(self, probabilities: np.ndarray | None) -> None:
+        """Show ``probabilities`` (10,); None shows an empty pad's state."""
+        if probabilities is None:
+            self.digit = None
+            self.probabilities = np.zeros(10, dtype=np.float32)
+            self.digit_label.setText("–")
+            self.confidence_label.setText("draw a digit")
+        else:
+            self.probabilities = np.asarray(probabilities, dtype=np.float32).copy()
+            self.digit = int(np.argmax(self.probabilities))
+            self.digit_label.setText(str(self.digit))
+            self.confidence_label.setText(f"{self.probabilities[self.digit]:.1%} sure")
+        brushes = [style.MUTED] * 10
+        if self.digit is not None:
+            brushes[self.digit] = style.ACCENT
+        self.bars.setOpts(height=self.probabilities, brushes=brushes)

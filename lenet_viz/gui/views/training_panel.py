@@ -1,0 +1,163 @@
+"""Training controls: hyperparameters, Train / Pause / Stop / Reset, and live progress."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lenet_viz.core.snapshot import Progress
+from lenet_viz.core.training import TrainConfig
+
+OPTIMIZER_CHOICES = [("Adam", "adam"), ("SGD + momentum", "sgd")]
+SCHEDULE_CHOICES = [("cosine decay", "cosine"), ("step (×0.3 per epoch)", "step"), ("constant", "constant")]
+SUGGESTED_LR = {"adam": 2e-3, "sgd": 0.05}
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+
+
+def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds) or seconds < 0:
+        return "–"
+    seconds = int(round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingPanel(QGroupBox):
+    """Emits what the user asks for; shows what the controller reports."""
+
+    train_clicked = Signal()
+    pause_clicked = Signal()
+    stop_clicked = Signal()
+    reset_clicked = Signal()
+    lr_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        defaults = TrainConfig()
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1.0)
+        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr.setValue(defaults.lr)
+        self.lr.setToolTip("Applies immediately, also while training")
+        self.batch_size = QComboBox()
+        for size in BATCH_SIZES:
+            self.batch_size.addItem(str(size), size)
+        self.batch_size.setCurrentIndex(BATCH_SIZES.index(defaults.batch_size))
+        self.optimizer = QComboBox()
+        for text, key in OPTIMIZER_CHOICES:
+            self.optimizer.addItem(text, key)
+        self.schedule = QComboBox()
+        for text, key in SCHEDULE_CHOICES:
+            self.schedule.addItem(text, key)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100)
+        self.epochs.setValue(defaults.epochs)
+        self.augment = QCheckBox("distort digits (reads real handwriting better)")
+        self.augment.setChecked(defaults.augment)
+
+        form = QFormLayout()
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("LR schedule", self.schedule)
+        form.addRow("Epochs", self.epochs)
+        form.addRow(self.augment)
+
+        self.train_button = QPushButton("▶ Train")
+        self.train_button.setObjectName("train_button")
+        self.pause_button = QPushButton("⏸ Pause")
+        self.pause_button.setObjectName("pause_button")
+        self.stop_button = QPushButton("⏹ Stop")
+        self.stop_button.setObjectName("stop_button")
+        self.reset_button = QPushButton("↺ Reset weights")
+        self.reset_button.setObjectName("reset_button")
+        self.reset_button.setToolTip("Random weights: watch the network learn from scratch")
+        buttons = QGridLayout()
+        buttons.addWidget(self.train_button, 0, 0)
+        buttons.addWidget(self.pause_button, 0, 1)
+        buttons.addWidget(self.stop_button, 1, 0)
+        buttons.addWidget(self.reset_button, 1, 1)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setFormat("%p%")
+        self.status = QLabel("Ready. Press Train to learn on MNIST.")
+        self.status.setObjectName("training_status")
+        self.status.setWordWrap(True)
+        self.speed = QLabel("")
+        self.speed.setObjectName("training_speed")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.speed)
+        layout.addStretch(1)
+
+        self.train_button.clicked.connect(self.train_clicked)
+        self.pause_button.clicked.connect(self.pause_clicked)
+        self.stop_button.clicked.connect(self.stop_clicked)
+        self.reset_button.clicked.connect(self.reset_clicked)
+        self.lr.valueChanged.connect(self.lr_changed)
+        self.optimizer.currentIndexChanged.connect(self._suggest_lr)
+        self.set_state("idle")
+
+    def _suggest_lr(self) -> None:
+        self.lr.setValue(SUGGESTED_LR[self.optimizer.currentData()])
+
+    def config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs.value(),
+            batch_size=int(self.batch_size.currentData()),
+            lr=self.lr.value(),
+            optimizer=str(self.optimizer.currentData()),
+            schedule=str(self.schedule.currentData()),
+            augment=self.augment.isChecked(),
+        )
+
+    def set_state(self, state: str) -> None:
+        """``state``: idle, loading, running, paused (or the finished/stopped/failed idle states)."""
+        active = state in {"loading", "running", "paused"}
+        self.train_button.setEnabled(not active)
+        self.pause_button.setEnabled(state in {"running", "paused"})
+        self.pause_button.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        self.stop_button.setEnabled(active)
+        for widget in (self.batch_size, self.optimizer, self.schedule, self.epochs, self.augment):
+            widget.setEnabled(not active)
+
+    def set_progress(self, progress: Progress, status: str) -> None:
+        self.progress_bar.setValue(int(1000 * progress.fraction))
+        epoch_shown = min(progress.epoch + 1, progress.epochs)
+        if status == "finished":
+            epoch_text = f"Finished {progress.epochs} epoch(s)"
+        else:
+            epoch_text = (
+                f"{status.capitalize()}: epoch {epoch_shown}/{progress.epochs} · "
+                f"batch {progress.batch}/{progress.batches_per_epoch}"
+            )
+        self.status.setText(epoch_text)
+        if progress.images_per_second > 0:
+            self.speed.setText(
+                f"{progress.images_per_second:,.0f} images/s · ETA "
+                f"{format_duration(progress.eta_seconds if status != 'finished' else 0)} · "
+                f"lr {progress.lr:.2e}"
+            )

@@ -1,0 +1,1 @@
+"""Shipped data files (weights, icons). Installed as ``lenet_viz.resources``."""
