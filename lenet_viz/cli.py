@@ -29,53 +29,103 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Environment: LENET_VIZ_DATA (MNIST folder), LENET_VIZ_CHECKPOINTS (where models "
         "are saved). Run 'lenet-viz SUBCOMMAND --help' for a subcommand's options.",
     )
-    parser.add_argument("--checkpoint", metavar="FILE", help="start with the weights in FILE "
-                        "(.safetensors, or .pt/.pth read with weights_only) instead of the shipped ones")
+    parser.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="start with the weights in FILE "
+        "(.safetensors, or .pt/.pth read with weights_only) instead of the shipped ones",
+    )
     _add_data_dir(parser)
     _add_device(parser)
     sub = parser.add_subparsers(dest="command", metavar="{train,eval,download}")
 
-    train = sub.add_parser("train", help="train a model in the terminal (progress bar)",
-                           description="Train LeNet-5 on MNIST and save the weights.")
+    train = sub.add_parser(
+        "train",
+        help="train a model in the terminal (progress bar)",
+        description="Train LeNet-5 on MNIST and save the weights.",
+    )
     _add_data_dir(train)
     _add_device(train)
     from lenet_viz.core.training import OPTIMIZERS, SCHEDULES, TrainConfig
 
     defaults = TrainConfig()
-    train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the data (default %(default)s)")
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="default %(default)s")
-    train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate (default %(default)s)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="default %(default)s")
-    train.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule, help="learning-rate schedule (default %(default)s)")
-    train.add_argument("--no-augment", action="store_true", help="train on the plain images (no distortions)")
-    train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
-    train.add_argument("--limit", type=int, default=None, help="use only the first N training and test images")
+    train.add_argument(
+        "--epochs",
+        type=int,
+        default=defaults.epochs,
+        help="passes over the data (default %(default)s)",
+    )
+    train.add_argument(
+        "--batch-size", type=int, default=defaults.batch_size, help="default %(default)s"
+    )
+    train.add_argument(
+        "--lr", type=float, default=defaults.lr, help="learning rate (default %(default)s)"
+    )
+    train.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="default %(default)s"
+    )
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=defaults.schedule,
+        help="learning-rate schedule (default %(default)s)",
+    )
+    train.add_argument(
+        "--no-augment", action="store_true", help="train on the plain images (no distortions)"
+    )
+    train.add_argument(
+        "--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)"
+    )
+    train.add_argument(
+        "--limit", type=int, default=None, help="use only the first N training and test images"
+    )
     train.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    train.add_argument("--init", metavar="FILE", help="start from these weights instead of random ones")
-    train.add_argument("--download", action="store_true", help="download MNIST first if it is missing")
-    train.add_argument("--out", metavar="FILE", help="where to save the weights "
-                       "(default: trained-<time>.safetensors in the checkpoint folder)")
+    train.add_argument(
+        "--init", metavar="FILE", help="start from these weights instead of random ones"
+    )
+    train.add_argument(
+        "--download", action="store_true", help="download MNIST first if it is missing"
+    )
+    train.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to save the weights "
+        "(default: trained-<time>.safetensors in the checkpoint folder)",
+    )
 
-    ev = sub.add_parser("eval", help="test error and confusion matrix of a weights file",
-                        description="Evaluate a weights file on the 10,000 MNIST test images.")
+    ev = sub.add_parser(
+        "eval",
+        help="test error and confusion matrix of a weights file",
+        description="Evaluate a weights file on the 10,000 MNIST test images.",
+    )
     ev.add_argument("file", nargs="?", help="weights file (default: the shipped weights)")
     _add_data_dir(ev)
     _add_device(ev)
 
-    dl = sub.add_parser("download", help="download MNIST (about 11 MB) and verify it",
-                        description="Download the four MNIST files and check their MD5.")
+    dl = sub.add_parser(
+        "download",
+        help="download MNIST (about 11 MB) and verify it",
+        description="Download the four MNIST files and check their MD5.",
+    )
     _add_data_dir(dl)
     return parser
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="MNIST folder (default: $LENET_VIZ_DATA, else the user cache)")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="MNIST folder (default: $LENET_VIZ_DATA, else the user cache)",
+    )
 
 
 def _add_device(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default=argparse.SUPPRESS,
-                        help="torch device for training: cpu, cuda, cuda:1, mps (default: cpu)")
+    parser.add_argument(
+        "--device",
+        default=argparse.SUPPRESS,
+        help="torch device for training: cpu, cuda, cuda:1, mps (default: cpu)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,7 +153,9 @@ def _device(args: argparse.Namespace) -> str:
     try:
         torch.empty(1, device=device)
     except Exception as exc:
-        raise UserFacingError(f"device {device!r} is not usable here ({str(exc).splitlines()[0]})") from None
+        raise UserFacingError(
+            f"device {device!r} is not usable here ({str(exc).splitlines()[0]})"
+        ) from None
     return device
 
 
@@ -138,7 +190,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
     device = _device(args) if hasattr(args, "device") else "cpu"
     from lenet_viz.gui.app import run_app
 
-    return run_app(checkpoint=args.checkpoint, data_dir=getattr(args, "data_dir", None), device=device)
+    return run_app(
+        checkpoint=args.checkpoint, data_dir=getattr(args, "data_dir", None), device=device
+    )
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -147,7 +201,9 @@ def cmd_download(args: argparse.Namespace) -> int:
     folder = _data_dir(args)
     bar = _ProgressLine("download")
     try:
-        download_mnist(folder, progress=lambda done, total, name: bar.show(done, total, name, unit="bytes"))
+        download_mnist(
+            folder, progress=lambda done, total, name: bar.show(done, total, name, unit="bytes")
+        )
     except MnistError as exc:
         bar.finish()
         raise UserFacingError(str(exc)) from None
@@ -166,15 +222,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     _, test = _datasets(_data_dir(args))
     result = evaluate(model, test)
     print(f"model: {args.file or 'shipped weights'} ({model.variant})")
-    print(f"test images: {len(test)}   accuracy: {result.accuracy:.2%}   "
-          f"error: {result.error_rate:.2%}   loss: {result.loss:.4f}")
+    print(
+        f"test images: {len(test)}   accuracy: {result.accuracy:.2%}   "
+        f"error: {result.error_rate:.2%}   loss: {result.loss:.4f}"
+    )
     print(format_confusion(result.confusion))
     return 0
 
 
 def format_confusion(confusion) -> str:  # type: ignore[no-untyped-def]
-    lines = ["confusion matrix (rows: true digit, columns: predicted digit)",
-             "      " + "".join(f"{d:>6}" for d in range(10))]
+    lines = [
+        "confusion matrix (rows: true digit, columns: predicted digit)",
+        "      " + "".join(f"{d:>6}" for d in range(10)),
+    ]
     for true in range(10):
         lines.append(f"{true:>6}" + "".join(f"{int(n):>6}" for n in confusion[true]))
     return "\n".join(lines)
@@ -189,9 +249,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from lenet_viz.core.paths import checkpoint_dir
     from lenet_viz.core.training import TrainConfig, Trainer
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         optimizer=args.optimizer, schedule=args.schedule,
-                         augment=not args.no_augment, seed=args.seed)
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        augment=not args.no_augment,
+        seed=args.seed,
+    )
     try:
         config.validate()
     except ValueError as exc:
@@ -211,25 +277,49 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = _load_model(args.init) if args.init else create_model("modern", seed=args.seed)
     trainer = Trainer(model, train, test, config, device=device)
     bar = _ProgressLine("train")
-    trainer.add_callback("on_batch_end", lambda t: bar.show(
-        t.step, t.total_steps, f"epoch {t.epoch + 1}/{config.epochs} loss {t.history.smoothed_loss[-1]:.4f} "
-        f"{t.images_per_second:,.0f} img/s", unit="batches"))
+    trainer.add_callback(
+        "on_batch_end",
+        lambda t: bar.show(
+            t.step,
+            t.total_steps,
+            f"epoch {t.epoch + 1}/{config.epochs} loss {t.history.smoothed_loss[-1]:.4f} "
+            f"{t.images_per_second:,.0f} img/s",
+            unit="batches",
+        ),
+    )
 
     def report(t: Trainer) -> None:
         bar.finish()
-        print(f"epoch {t.epoch}/{config.epochs}: train loss {t.history.train_loss[-1]:.4f}, "
-              f"train acc {t.history.train_accuracy[-1]:.2%}, test loss {t.history.test_loss[-1]:.4f}, "
-              f"test acc {t.history.test_accuracy[-1]:.2%}", flush=True)
+        print(
+            f"epoch {t.epoch}/{config.epochs}: train loss {t.history.train_loss[-1]:.4f}, "
+            f"train acc {t.history.train_accuracy[-1]:.2%}, test loss {t.history.test_loss[-1]:.4f}, "
+            f"test acc {t.history.test_accuracy[-1]:.2%}",
+            flush=True,
+        )
 
     trainer.add_callback("on_epoch_end", report)
     started = time.perf_counter()
     trainer.run()
-    out = Path(args.out) if args.out else checkpoint_dir() / time.strftime("trained-%Y%m%d-%H%M%S.safetensors")
+    out = (
+        Path(args.out)
+        if args.out
+        else checkpoint_dir() / time.strftime("trained-%Y%m%d-%H%M%S.safetensors")
+    )
     accuracy = trainer.history.test_accuracy[-1] if trainer.history.test_accuracy else float("nan")
-    save_checkpoint(model.cpu(), out, {
-        "test_accuracy": f"{accuracy:.4f}", "epochs": str(config.epochs), "optimizer": config.optimizer,
-        "lr": str(config.lr), "batch_size": str(config.batch_size), "schedule": config.schedule,
-        "augment": str(config.augment), "seed": str(config.seed)})
+    save_checkpoint(
+        model.cpu(),
+        out,
+        {
+            "test_accuracy": f"{accuracy:.4f}",
+            "epochs": str(config.epochs),
+            "optimizer": config.optimizer,
+            "lr": str(config.lr),
+            "batch_size": str(config.batch_size),
+            "schedule": config.schedule,
+            "augment": str(config.augment),
+            "seed": str(config.seed),
+        },
+    )
     print(f"saved {out} (test accuracy {accuracy:.2%}, {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Before anything imports Qt: no display is needed, here or in CI.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

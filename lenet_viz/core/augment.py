@@ -66,4 +66,3 @@ def augment_batch(images: Tensor, generator: torch.Generator) -> Tensor:
     """A distorted copy of a (B, 28, 28) float batch in [0, 1]."""
     warped = random_affine(images, generator)
     return random_thickness(warped, generator).clamp_(0.0, 1.0)
-

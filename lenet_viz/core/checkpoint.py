@@ -141,7 +141,9 @@ def _looks_like_torch_file(path: Path, data: bytes) -> bool:
 def _safetensors_metadata(data: bytes, path: Path) -> dict[str, str]:
     # The header is an 8-byte little-endian length followed by that much JSON.
     if len(data) < 8:
-        raise CheckpointError(f"{path}: not a valid weights file (truncated: only {len(data)} bytes)")
+        raise CheckpointError(
+            f"{path}: not a valid weights file (truncated: only {len(data)} bytes)"
+        )
     (size,) = struct.unpack("<Q", data[:8])
     if size > len(data) - 8:
         raise CheckpointError(

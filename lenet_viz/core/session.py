@@ -171,7 +171,9 @@ class TrainingSession:
             eta_seconds=trainer.eta_seconds,
             lr=trainer.current_lr,
         )
-        weights = {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
+        weights = {
+            k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()
+        }
         confusion = trainer.last_eval.confusion.copy() if trainer.last_eval is not None else None
         self._mailbox.put(
             TrainingSnapshot(self._serial, status, weights, progress, curves, message, confusion)
@@ -188,4 +190,6 @@ class TrainingSession:
         curves = Curves(empty_i, empty_f, empty_f, empty_i, empty_f, empty_f, empty_f, empty_f)
         progress = Progress(0, self.config.epochs, 0, 0, 0, 0, 0.0, float("nan"), self.config.lr)
         weights = {k: v.detach().clone() for k, v in self._model.state_dict().items()}
-        self._mailbox.put(TrainingSnapshot(self._serial, status, weights, progress, curves, message))
+        self._mailbox.put(
+            TrainingSnapshot(self._serial, status, weights, progress, curves, message)
+        )

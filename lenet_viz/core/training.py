@@ -113,7 +113,9 @@ class History:
 def schedule_factor(schedule: str, step: int, total_steps: int, steps_per_epoch: int) -> float:
     """Multiplier of the base learning rate at ``step`` (0-based) for ``schedule``."""
     if schedule == "cosine":
-        warmup = min(100, max(1, total_steps // 20))  # a short warm-up keeps Adam's first steps sane
+        warmup = min(
+            100, max(1, total_steps // 20)
+        )  # a short warm-up keeps Adam's first steps sane
         if step < warmup:
             return (step + 1) / warmup
         progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
@@ -237,7 +239,7 @@ class Trainer:
             for group in self.optimizer.param_groups:
                 group["lr"] = self.current_lr
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             self.optimizer.step()
             self.step += 1
 
@@ -295,9 +297,7 @@ def evaluate(model: LeNet5, data: Dataset, batch_size: int = 2000) -> EvalResult
         output = model(model.to_input(images))
         loss_sum += float(model.loss(output, labels)) * len(labels)
         predicted = model.classify(output).cpu()
-        confusion += torch.bincount(
-            labels.cpu() * 10 + predicted, minlength=100
-        ).reshape(10, 10)
+        confusion += torch.bincount(labels.cpu() * 10 + predicted, minlength=100).reshape(10, 10)
     model.train(was_training)
     total = max(1, len(data))
     accuracy = float(confusion.diagonal().sum()) / total

@@ -21,8 +21,11 @@ def setup_logging() -> None:
         handlers.append(logging.FileHandler(folder / "lenet-viz.log", encoding="utf-8"))
     except OSError:
         pass  # an unwritable log folder must not stop the app
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        handlers=handlers)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+    )
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -31,7 +34,9 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     if QApplication.instance() is not None:
-        QMessageBox.critical(None, "Unexpected error", f"{kind.__name__}: {value}\n\nDetails are in the log file.")
+        QMessageBox.critical(
+            None, "Unexpected error", f"{kind.__name__}: {value}\n\nDetails are in the log file."
+        )
 
 
 def run_app(checkpoint: str | None = None, data_dir: str | None = None, device: str = "cpu") -> int:

@@ -19,9 +19,14 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from lenet_viz.core.checkpoint import load_checkpoint, load_state_into, save_checkpoint, shipped_weights_path
+from lenet_viz.core.checkpoint import (
+    load_checkpoint,
+    load_state_into,
+    save_checkpoint,
+    shipped_weights_path,
+)
 from lenet_viz.core.data import load_datasets
-from lenet_viz.core.mnist import MnistError, download_mnist, has_mnist
+from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
 from lenet_viz.core.model import LeNet5, create_model
 from lenet_viz.core.paths import mnist_dir
 from lenet_viz.core.preprocess import preprocess_canvas
@@ -40,8 +45,9 @@ POLL_INTERVAL_MS = 33  # ~30 Hz: smooth to the eye, cheap for the training threa
 class DownloadJob:
     """download_mnist on a daemon thread; progress and outcome read through mailboxes."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, mirror: str) -> None:
         self.folder = folder
+        self.mirror = mirror
         self.cancel = threading.Event()
         self.progress: Mailbox[tuple[int, int, str]] = Mailbox()
         self.error: str | None = None
@@ -53,7 +59,10 @@ class DownloadJob:
 
         try:
             download_mnist(
-                self.folder, progress=lambda d, t, n: self.progress.put((d, t, n)), cancel=self.cancel
+                self.folder,
+                base_url=self.mirror,
+                progress=lambda d, t, n: self.progress.put((d, t, n)),
+                cancel=self.cancel,
             )
         except DownloadCancelled:
             self.cancelled = True
@@ -89,6 +98,8 @@ class Controller(QObject):
         self.model_source = model_source
         self.data_dir = mnist_dir(data_dir)
         self.device = device
+        # LENET_VIZ_MIRROR points downloads at another server (a local mirror, or a test server).
+        self.mirror_url = os.environ.get("LENET_VIZ_MIRROR", MIRROR_URL)
         self.session: TrainingSession | None = None
         self.download: DownloadJob | None = None
         self.state = "idle"
@@ -125,7 +136,9 @@ class Controller(QObject):
         self.probabilities = None if pad.is_empty() else probabilities
         # Background and full ink, as the variant normalises them.
         levels = (self.model.input_offset, self.model.input_offset + self.model.input_scale)
-        self.window.show_activations(x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()})
+        self.window.show_activations(
+            x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()}
+        )
         self.window.output_view.set_prediction(self.probabilities)
 
     def show_kernels(self) -> None:
@@ -159,13 +172,17 @@ class Controller(QObject):
 
     def revert_to_shipped(self) -> None:
         self.stop_training(wait=True)
-        self._replace_model(load_checkpoint(shipped_weights_path(self.model.variant)), "shipped weights")
+        self._replace_model(
+            load_checkpoint(shipped_weights_path(self.model.variant)), "shipped weights"
+        )
 
     def reset_weights(self) -> None:
         """Fresh random weights (stops a running training first)."""
         self.stop_training(wait=True)
         self.window.clear_curves()
-        self._replace_model(create_model(self.model.variant, seed=random.randrange(2**31)), "random weights")
+        self._replace_model(
+            create_model(self.model.variant, seed=random.randrange(2**31)), "random weights"
+        )
 
     def save_model(self, path: str | os.PathLike[str]) -> bool:
         meta = {"source": self.model_source}
@@ -264,7 +281,9 @@ class Controller(QObject):
         else:
             self.window.training_panel.status.setText(snapshot.message or "Loading MNIST…")
         # A paused session publishes "paused" itself; keep the user's last request otherwise.
-        if snapshot.status != self.state and not (self.state == "paused" and snapshot.status == "running"):
+        if snapshot.status != self.state and not (
+            self.state == "paused" and snapshot.status == "running"
+        ):
             self._set_state(snapshot.status)
 
     def _set_state(self, state: str) -> None:
@@ -277,7 +296,7 @@ class Controller(QObject):
     def start_download(self) -> None:
         if self.download is not None and self.download.thread.is_alive():
             return
-        self.download = DownloadJob(self.data_dir)
+        self.download = DownloadJob(self.data_dir, self.mirror_url)
         self.download.thread.start()
         self.download_timer.start()
 

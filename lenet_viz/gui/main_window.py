@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
         device: str = "cpu",
     ) -> None:
         super().__init__()
+        self.last_error = ""
+        self.download_dialog: QProgressDialog | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -68,7 +70,9 @@ class MainWindow(QMainWindow):
         self.set_data_dir(self.controller.data_dir)
         self.controller.refresh_all()
         if problem:
-            self.show_error("Could not load the model", problem + "\nThe shipped weights are loaded instead.")
+            self.show_error(
+                "Could not load the model", problem + "\nThe shipped weights are loaded instead."
+            )
 
     # -- construction --------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -190,7 +194,10 @@ class MainWindow(QMainWindow):
 
     # -- what the controller calls -------------------------------------------------------
     def show_activations(
-        self, network_input: np.ndarray, levels: tuple[float, float], activations: dict[str, np.ndarray]
+        self,
+        network_input: np.ndarray,
+        levels: tuple[float, float],
+        activations: dict[str, np.ndarray],
     ) -> None:
         self.input_view.set_input(network_input, levels)
         for name, view in self.map_views.items():
@@ -213,8 +220,15 @@ class MainWindow(QMainWindow):
         return self.output_view.digit, self.output_view.probabilities.copy()
 
     def show_error(self, title: str, message: str) -> None:
+        """A window-modal warning that does not block the event loop (training keeps drawing)."""
         log.warning("%s: %s", title, message)
-        QMessageBox.warning(self, title, message)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("error_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_error = message
 
     def ask_download(self, folder: Path) -> None:
         box = QMessageBox(self)
@@ -245,7 +259,7 @@ class MainWindow(QMainWindow):
         self.download_dialog = dialog
 
     def _download_progress(self, done: int, total: int, name: str) -> None:
-        dialog = getattr(self, "download_dialog", None)
+        dialog = self.download_dialog
         if dialog is None:
             return
         if total:
@@ -257,7 +271,7 @@ class MainWindow(QMainWindow):
             dialog.setLabelText(f"{name}\n{done / 1e6:.1f} MB")
 
     def _download_finished(self, ok: bool) -> None:
-        dialog = getattr(self, "download_dialog", None)
+        dialog = self.download_dialog
         if dialog is not None:
             dialog.canceled.disconnect()
             dialog.close()
@@ -265,7 +279,10 @@ class MainWindow(QMainWindow):
 
     def _open_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open model", str(checkpoint_dir()), "Weights (*.safetensors *.pt *.pth);;All files (*)"
+            self,
+            "Open model",
+            str(checkpoint_dir()),
+            "Weights (*.safetensors *.pt *.pth);;All files (*)",
         )
         if path:
             self.controller.load_model_file(path)
@@ -283,7 +300,9 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Saved {path}", 5000)
 
     def _choose_data_dir(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(self, "MNIST folder", str(self.controller.data_dir))
+        folder = QFileDialog.getExistingDirectory(
+            self, "MNIST folder", str(self.controller.data_dir)
+        )
         if folder:
             self.controller.set_data_dir(folder)
         return bool(folder)

@@ -33,7 +33,12 @@ def test_empty_canvas_gives_zeros():
 
 @pytest.mark.parametrize(
     "size, box",
-    [(280, (20, 120, 30, 90)), (280, (150, 270, 200, 260)), (500, (10, 490, 100, 300)), (64, (5, 20, 40, 60))],
+    [
+        (280, (20, 120, 30, 90)),
+        (280, (150, 270, 200, 260)),
+        (500, (10, 490, 100, 300)),
+        (64, (5, 20, 40, 60)),
+    ],
 )
 def test_fits_20x20_keeps_aspect_and_centres_mass(size, box):
     canvas = stroke_canvas(size, box, width=max(2, size // 40))

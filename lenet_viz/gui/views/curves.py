@@ -25,13 +25,20 @@ def _plot(left: str, bottom: str) -> pg.PlotWidget:
 
 class LossView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("LOSS", "per batch (faint), smoothed, and on the test set per epoch", parent)
+        super().__init__(
+            "LOSS", "per batch (faint), smoothed, and on the test set per epoch", parent
+        )
         self.plot = _plot("loss (log scale)", "training step (batches)")
         self.plot.setLogMode(y=True)
         self.raw = self.plot.plot(pen=pg.mkPen("#5f6b7a", width=1), name="batch")
         self.smooth = self.plot.plot(pen=pg.mkPen(style.ACCENT, width=3), name="smoothed")
-        self.test = self.plot.plot(pen=pg.mkPen(style.ACCENT_2, width=2), symbol="o", symbolSize=9,
-                                   symbolBrush=style.ACCENT_2, name="test")
+        self.test = self.plot.plot(
+            pen=pg.mkPen(style.ACCENT_2, width=2),
+            symbol="o",
+            symbolSize=9,
+            symbolBrush=style.ACCENT_2,
+            name="test",
+        )
         self.body.addWidget(self.plot, 1)
 
     def set_curves(self, curves: Curves) -> None:
@@ -51,10 +58,20 @@ class AccuracyView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("ACCURACY", "on the training and test sets, per epoch", parent)
         self.plot = _plot("accuracy (%)", "epoch")
-        self.train = self.plot.plot(pen=pg.mkPen(style.ACCENT, width=2), symbol="s", symbolSize=9,
-                                    symbolBrush=style.ACCENT, name="train")
-        self.test = self.plot.plot(pen=pg.mkPen(style.ACCENT_2, width=2), symbol="o", symbolSize=9,
-                                   symbolBrush=style.ACCENT_2, name="test")
+        self.train = self.plot.plot(
+            pen=pg.mkPen(style.ACCENT, width=2),
+            symbol="s",
+            symbolSize=9,
+            symbolBrush=style.ACCENT,
+            name="train",
+        )
+        self.test = self.plot.plot(
+            pen=pg.mkPen(style.ACCENT_2, width=2),
+            symbol="o",
+            symbolSize=9,
+            symbolBrush=style.ACCENT_2,
+            name="test",
+        )
         self.body.addWidget(self.plot, 1)
 
     def set_curves(self, curves: Curves) -> None:

@@ -102,8 +102,13 @@ class DrawingPad(QWidget):
     def _stroke(self, start: QPointF, end: QPointF) -> None:
         painter = QPainter(self._canvas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(QColor(255, 255, 255), PEN_WIDTH, Qt.PenStyle.SolidLine,
-                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        pen = QPen(
+            QColor(255, 255, 255),
+            PEN_WIDTH,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
         painter.setPen(pen)
         if start == end:
             painter.drawPoint(start)
@@ -127,5 +132,7 @@ class DrawingPad(QWidget):
             font = painter.font()
             font.setPointSizeF(font.pointSizeF() * 1.4)
             painter.setFont(font)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right-click clears)")
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right-click clears)"
+            )
         painter.end()

@@ -72,7 +72,11 @@ class ImagePanel(TitledPanel):
         self.colorbar: pg.ColorBarItem | None = None
         if legend:
             self.colorbar = pg.ColorBarItem(
-                values=(-1, 1), colorMap=self.colormap, interactive=False, width=14, colorMapMenu=False
+                values=(-1, 1),
+                colorMap=self.colormap,
+                interactive=False,
+                width=14,
+                colorMapMenu=False,
             )
             self.colorbar.setImageItem(self.image)
             self.graphics.addItem(self.colorbar)
@@ -105,7 +109,9 @@ def activation_levels(values: np.ndarray) -> tuple[float, float]:
 class FeatureMapView(ImagePanel):
     """All maps of a convolution or pooling layer, tiled in a grid with thin gaps."""
 
-    def __init__(self, title: str, subtitle: str, columns: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, subtitle: str, columns: int, parent: QWidget | None = None
+    ) -> None:
         super().__init__(title, subtitle, parent=parent)
         self.columns = columns
 
@@ -181,7 +187,9 @@ class OutputView(TitledPanel):
         tick_font.setBold(True)
         axis.setStyle(tickFont=tick_font)
         self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.75, brush=style.MUTED)
+        self.bars = pg.BarGraphItem(
+            x=np.arange(10), height=np.zeros(10), width=0.75, brush=style.MUTED
+        )
         self.plot.addItem(self.bars)
         self.body.addWidget(self.digit_label)
         self.body.addWidget(self.confidence_label)

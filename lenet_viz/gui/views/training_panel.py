@@ -25,7 +25,11 @@ from lenet_viz.core.snapshot import Progress
 from lenet_viz.core.training import TrainConfig
 
 OPTIMIZER_CHOICES = [("Adam", "adam"), ("SGD + momentum", "sgd")]
-SCHEDULE_CHOICES = [("cosine decay", "cosine"), ("step (×0.3 per epoch)", "step"), ("constant", "constant")]
+SCHEDULE_CHOICES = [
+    ("cosine decay", "cosine"),
+    ("step (×0.3 per epoch)", "step"),
+    ("constant", "constant"),
+]
 SUGGESTED_LR = {"adam": 2e-3, "sgd": 0.05}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 

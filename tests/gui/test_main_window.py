@@ -1,0 +1,140 @@
+"""The window, driven like a user drives it: strokes on the pad, buttons, menus' actions."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+from conftest import ONE, SEVEN, ZERO, draw_stroke
+
+from lenet_viz.core.mnist import load_mnist
+from lenet_viz.core.model import LAYER_NAMES
+
+
+def test_starts_with_shipped_weights_and_empty_prediction(window):
+    digit, probabilities = window.prediction()
+    assert digit is None and probabilities.sum() == 0
+    assert "shipped" in window.model_label.text()
+    for view in (*window.map_views.values(), *window.vector_views.values()):
+        assert view.title_label.text() in LAYER_NAMES
+
+
+def test_drawing_changes_maps_and_prediction(window, qtbot):
+    c1_before = window.map_views["C1"].current.copy()
+    draw_stroke(window.drawing_pad, ONE)
+    qtbot.waitUntil(lambda: window.prediction()[0] is not None)
+    digit, probabilities = window.prediction()
+    assert digit == 1, probabilities
+    assert probabilities.sum() > 0.99
+    assert not np.array_equal(window.map_views["C1"].current, c1_before, equal_nan=True)
+    c5 = window.vector_views["C5"].current.copy()
+    window.drawing_pad.clear()
+    draw_stroke(window.drawing_pad, ZERO)
+    qtbot.waitUntil(lambda: window.prediction()[0] == 0)
+    assert not np.array_equal(window.vector_views["C5"].current, c5, equal_nan=True)
+    window.clear_button.click()
+    qtbot.waitUntil(lambda: window.prediction()[0] is None)
+
+
+def test_views_show_the_models_activations(window, qtbot):
+    draw_stroke(window.drawing_pad, SEVEN)
+    qtbot.waitUntil(lambda: window.prediction()[0] is not None)
+    acts = window.controller.activations
+    np.testing.assert_allclose(
+        np.nanmax(window.map_views["C3"].current), acts["C3"].max().item(), rtol=1e-6
+    )
+    expected = torch.softmax(acts["OUTPUT"][0], 0).numpy()
+    np.testing.assert_allclose(window.prediction()[1], expected, rtol=1e-5)
+
+
+def test_mnist_digits_through_the_pad_are_recognised(window, qtbot, mnist_dir):
+    images, labels = load_mnist(mnist_dir, "test")
+    right = 0
+    for index in range(20):
+        window.drawing_pad.set_canvas(images[index] / 255.0)
+        window.controller.refresh()
+        right += window.prediction()[0] == labels[index]
+    assert right >= 19
+
+
+def test_train_pause_stop_buttons(window, qtbot):
+    panel = window.training_panel
+    kernels_before = window.c1_kernels.current.copy()
+    draw_stroke(window.drawing_pad, SEVEN)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: window.controller.state == "running", timeout=15000)
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.last_snapshot is not None
+            and window.controller.last_snapshot.progress.step > 20
+        ),
+        timeout=15000,
+    )
+    assert not np.array_equal(window.c1_kernels.current, kernels_before)
+    assert "images/s" in panel.speed.text()
+    assert len(window.loss_view.smooth.getData()[0]) > 0
+    assert not panel.train_button.isEnabled()
+
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.controller.last_snapshot.status == "paused", timeout=5000)
+    assert panel.pause_button.text().endswith("Resume")
+    step = window.controller.last_snapshot.progress.step
+    qtbot.wait(300)
+    assert window.controller.last_snapshot.progress.step == step
+    panel.lr.setValue(5e-4)  # applies while paused, without a reset
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.controller.last_snapshot.progress.step > step, timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.session.trainer.base_lr == 5e-4, timeout=5000)
+
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: window.controller.state == "stopped", timeout=5000)
+    assert panel.train_button.isEnabled()
+    assert window.controller.session.join(2)
+    assert window.prediction()[0] is not None
+
+
+def test_reset_weights_gives_random_kernels(window, qtbot):
+    before = window.c1_kernels.current.copy()
+    window.training_panel.reset_button.click()
+    assert not np.array_equal(window.c1_kernels.current, before)
+    assert "random" in window.model_label.text()
+    window.revert_action.trigger()
+    np.testing.assert_array_equal(window.c1_kernels.current, before)
+
+
+def test_closing_during_training_stops_the_thread(qtbot, mnist_dir):
+    from lenet_viz.gui.main_window import MainWindow
+
+    win = MainWindow(data_dir=mnist_dir)
+    qtbot.addWidget(win)
+    win.show()
+    win.training_panel.train_button.click()
+    qtbot.waitUntil(lambda: win.controller.state == "running", timeout=15000)
+    thread = win.controller.session._thread
+    win.close()
+    assert thread is not None
+    thread.join(2.0)
+    assert not thread.is_alive()
+    assert not [t for t in threading.enumerate() if t.name.startswith("lenet-viz")]
+
+
+def test_save_and_load_model(window, qtbot, tmp_path):
+    path = tmp_path / "mine.safetensors"
+    window.training_panel.reset_button.click()
+    random_kernels = window.c1_kernels.current.copy()
+    assert window.controller.save_model(path)
+    window.revert_action.trigger()
+    assert window.controller.load_model_file(path)
+    np.testing.assert_array_equal(window.c1_kernels.current, random_kernels)
+
+
+def test_bad_checkpoint_shows_error_and_keeps_model(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 100)
+    before = window.c1_kernels.current.copy()
+    assert not window.controller.load_model_file(bad)
+    assert str(bad) in window.last_error
+    np.testing.assert_array_equal(window.c1_kernels.current, before)
+    draw_stroke(window.drawing_pad, ONE)
+    qtbot.waitUntil(lambda: window.prediction()[0] == 1)
