@@ -81,26 +81,26 @@ class MainWindow(QMainWindow):
         self.clear_button.setObjectName("clear_button")
         self.input_view = InputView()
         self.map_views = {
-            "C1": FeatureMapView("C1", f"convolution 5×5 + ReLU · {_shape_text('C1')}", columns=3),
-            "S2": FeatureMapView("S2", f"max-pool 2×2 · {_shape_text('S2')}", columns=3),
-            "C3": FeatureMapView("C3", f"convolution 5×5 + ReLU · {_shape_text('C3')}", columns=4),
-            "S4": FeatureMapView("S4", f"max-pool 2×2 · {_shape_text('S4')}", columns=4),
+            "C1": FeatureMapView("C1", "convolution 5×5 + ReLU", _shape_text("C1"), columns=3),
+            "S2": FeatureMapView("S2", "max-pooling 2×2", _shape_text("S2"), columns=3),
+            "C3": FeatureMapView("C3", "convolution 5×5 + ReLU", _shape_text("C3"), columns=4),
+            "S4": FeatureMapView("S4", "max-pooling 2×2", _shape_text("S4"), columns=4),
         }
         self.vector_views = {
-            "C5": VectorView("C5", "convolution 5×5 + ReLU · 120 units", rows=12, columns=10),
-            "F6": VectorView("F6", "fully connected + ReLU · 84 units", rows=12, columns=7),
+            "C5": VectorView("C5", "conv 5×5 + ReLU", "120", rows=12, columns=10),
+            "F6": VectorView("F6", "full + ReLU", "84", rows=12, columns=7),
         }
         self.output_view = OutputView()
-        self.c1_kernels = KernelView("C1 kernels", "6 of 5×5 (weights, 0 = white)")
+        self.c1_kernels = KernelView("C1 kernels", "weights: blue < 0 < red", "6 of 5×5")
         self.c3_kernels = KernelView(
-            "C3 kernels", "16×6 of 5×5: column = C3 map, row = S2 map it reads"
+            "C3 kernels", "column = C3 map, row = the S2 map it reads", "16×6 of 5×5"
         )
         self.training_panel = TrainingPanel()
         self.loss_view = LossView()
         self.accuracy_view = AccuracyView()
 
     def _build_layout(self) -> None:
-        pad_panel = TitledPanel("PAD", "draw with the mouse")
+        pad_panel = TitledPanel("PAD", "draw a digit with the mouse", "")
         pad_panel.body.addWidget(self.drawing_pad, 1)
         pad_panel.body.addWidget(self.clear_button)
 
@@ -108,8 +108,12 @@ class MainWindow(QMainWindow):
         grid = QGridLayout(network)
         grid.setContentsMargins(4, 4, 4, 4)
         grid.setSpacing(6)
-        grid.addWidget(pad_panel, 0, 0)
-        grid.addWidget(self.input_view, 1, 0)
+        left = QVBoxLayout()
+        left.setSpacing(6)
+        left.addWidget(pad_panel, 5)
+        left.addWidget(self.input_view, 3)
+        self.input_view.setMaximumHeight(250)  # the pad, not its preview, gets the height
+        grid.addLayout(left, 0, 0, 2, 1)
         for column, name in enumerate(["C1", "S2", "C3", "S4"], start=1):
             grid.addWidget(self.map_views[name], 0, column)
         grid.addWidget(self.vector_views["C5"], 0, 5)
@@ -117,23 +121,24 @@ class MainWindow(QMainWindow):
         grid.addWidget(self.output_view, 0, 7, 2, 1)
         grid.addWidget(self.c1_kernels, 1, 1, 1, 2)
         grid.addWidget(self.c3_kernels, 1, 3, 1, 4)
-        for column, stretch in enumerate([5, 5, 4, 4, 3, 3, 3, 4]):
+        for column, stretch in enumerate([7, 5, 4, 4, 3, 3, 3, 5]):
             grid.setColumnStretch(column, stretch)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid.setRowStretch(0, 4)
+        grid.setRowStretch(1, 3)
 
         training = QWidget()
         row = QHBoxLayout(training)
         row.setContentsMargins(4, 0, 4, 4)
-        row.addWidget(self.training_panel, 3)
+        row.addWidget(self.training_panel, 5)
         row.addWidget(self.loss_view, 5)
         row.addWidget(self.accuracy_view, 4)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(network)
         splitter.addWidget(training)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([680, 280])
         self.splitter = splitter
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -158,6 +163,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.data_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        training_menu = self.menuBar().addMenu("&Training")
+        panel = self.training_panel
+        self.train_action = QAction("&Train", self, shortcut=QKeySequence("Ctrl+T"))
+        self.pause_action = QAction("&Pause / Resume", self, shortcut=QKeySequence("Ctrl+P"))
+        self.stop_action = QAction("&Stop", self, shortcut=QKeySequence("Ctrl+."))
+        self.reset_action = QAction("&Reset weights", self, shortcut=QKeySequence("Ctrl+R"))
+        self.clear_action = QAction("&Clear pad", self, shortcut=QKeySequence("Ctrl+L"))
+        for action, button in (
+            (self.train_action, panel.train_button),
+            (self.pause_action, panel.pause_button),
+            (self.stop_action, panel.stop_button),
+            (self.reset_action, panel.reset_button),
+            (self.clear_action, self.clear_button),
+        ):
+            action.triggered.connect(button.click)  # a disabled button ignores the click
+            training_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About lenet-viz", self)
         about.triggered.connect(self._about)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from lenet_viz.core.snapshot import Curves
@@ -11,6 +12,26 @@ from lenet_viz.gui import style
 from lenet_viz.gui.views.layer_views import TitledPanel
 
 style.configure_pyqtgraph()
+
+
+def _placeholder(plot: pg.PlotWidget, x: float, y: float) -> pg.TextItem:
+    """A hint shown in an empty plot until the first data arrives."""
+    text = pg.TextItem("press Train to start", color=style.MUTED, anchor=(0.5, 0.5))
+    font = QFont()
+    font.setPointSizeF(14)
+    text.setFont(font)
+    text.setPos(x, y)
+    plot.addItem(text)
+    return text
+
+
+def _follow_data(plot: pg.PlotWidget, placeholder: pg.TextItem, has_data: bool) -> None:
+    """With data: hide the hint and let the axes follow it (the empty plot had fixed ranges)."""
+    if has_data and placeholder.isVisible():
+        placeholder.setVisible(False)
+        plot.enableAutoRange()
+    elif not has_data:
+        placeholder.setVisible(True)
 
 
 def _plot(left: str, bottom: str) -> pg.PlotWidget:
@@ -26,7 +47,7 @@ def _plot(left: str, bottom: str) -> pg.PlotWidget:
 class LossView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            "LOSS", "per batch (faint), smoothed, and on the test set per epoch", parent
+            "LOSS", "per batch (faint), smoothed, and on the test set after each epoch", "", parent
         )
         self.plot = _plot("loss (log scale)", "training step (batches)")
         self.plot.setLogMode(y=True)
@@ -39,10 +60,14 @@ class LossView(TitledPanel):
             symbolBrush=style.ACCENT_2,
             name="test",
         )
+        self.plot.setXRange(0, 1000)
+        self.plot.setYRange(-2, 0.5)  # log10: loss 0.01 .. 3
+        self.placeholder = _placeholder(self.plot, 500, -0.75)
         self.body.addWidget(self.plot, 1)
 
     def set_curves(self, curves: Curves) -> None:
         steps = curves.batch_steps
+        _follow_data(self.plot, self.placeholder, len(steps) > 0)
         # Loss can reach exactly 0 on a batch; the log axis needs positive values.
         self.raw.setData(steps, np.maximum(curves.batch_loss, 1e-6))
         self.smooth.setData(steps, np.maximum(curves.smoothed_loss, 1e-6))
@@ -52,11 +77,12 @@ class LossView(TitledPanel):
     def clear(self) -> None:
         for item in (self.raw, self.smooth, self.test):
             item.setData([], [])
+        self.placeholder.setVisible(True)
 
 
 class AccuracyView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("ACCURACY", "on the training and test sets, per epoch", parent)
+        super().__init__("ACCURACY", "on the training and test sets, after each epoch", "", parent)
         self.plot = _plot("accuracy (%)", "epoch")
         self.train = self.plot.plot(
             pen=pg.mkPen(style.ACCENT, width=2),
@@ -72,9 +98,13 @@ class AccuracyView(TitledPanel):
             symbolBrush=style.ACCENT_2,
             name="test",
         )
+        self.plot.setXRange(0.5, 4.5)
+        self.plot.setYRange(80, 100)
+        self.placeholder = _placeholder(self.plot, 2.5, 90)
         self.body.addWidget(self.plot, 1)
 
     def set_curves(self, curves: Curves) -> None:
+        _follow_data(self.plot, self.placeholder, len(curves.train_accuracy) > 0)
         epochs = np.arange(1, len(curves.train_accuracy) + 1)
         self.train.setData(epochs, curves.train_accuracy * 100)
         self.test.setData(np.arange(1, len(curves.test_accuracy) + 1), curves.test_accuracy * 100)
@@ -82,3 +112,4 @@ class AccuracyView(TitledPanel):
     def clear(self) -> None:
         self.train.setData([], [])
         self.test.setData([], [])
+        self.placeholder.setVisible(True)

@@ -29,23 +29,26 @@ def _label(text: str, role: str, point_scale: float = 1.0) -> QLabel:
 
 
 class TitledPanel(QFrame):
-    """A frame with a bold layer title and a muted description line above its content."""
+    """A frame with a bold layer title, its shape, and a muted description line above its content."""
 
-    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, subtitle: str, shape: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"panel_{title}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title_label = _label(title, "title", 1.25)
+        self.title_label = _label(title, "title", 1.3)
+        self.shape_label = _label(shape, "shape", 1.1)
         self.subtitle_label = _label(subtitle, "subtitle")
         self.subtitle_label.setWordWrap(True)
         header = QHBoxLayout()
-        header.setSpacing(8)
+        header.setSpacing(10)
         header.addWidget(self.title_label)
-        header.addWidget(self.subtitle_label, 1)
+        header.addWidget(self.shape_label)
+        header.addStretch(1)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(6, 4, 6, 6)
-        self.body.setSpacing(2)
+        self.body.setSpacing(1)
         self.body.addLayout(header)
+        self.body.addWidget(self.subtitle_label)
 
 
 class ImagePanel(TitledPanel):
@@ -55,11 +58,12 @@ class ImagePanel(TitledPanel):
         self,
         title: str,
         subtitle: str,
+        shape: str = "",
         cmap: str = style.ACTIVATION_CMAP,
         legend: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(title, subtitle, parent)
+        super().__init__(title, subtitle, shape, parent)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(2, 2, 2, 2)
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -110,9 +114,9 @@ class FeatureMapView(ImagePanel):
     """All maps of a convolution or pooling layer, tiled in a grid with thin gaps."""
 
     def __init__(
-        self, title: str, subtitle: str, columns: int, parent: QWidget | None = None
+        self, title: str, subtitle: str, shape: str, columns: int, parent: QWidget | None = None
     ) -> None:
-        super().__init__(title, subtitle, parent=parent)
+        super().__init__(title, subtitle, shape, parent=parent)
         self.columns = columns
 
     def set_maps(self, maps: np.ndarray) -> None:
@@ -124,9 +128,9 @@ class VectorView(ImagePanel):
     """A vector layer (C5, F6) folded into a rows x columns grid of cells."""
 
     def __init__(
-        self, title: str, subtitle: str, rows: int, columns: int, parent: QWidget | None = None
+        self, title: str, subtitle: str, shape: str, rows: int, columns: int, parent: QWidget | None = None
     ) -> None:
-        super().__init__(title, subtitle, parent=parent)
+        super().__init__(title, subtitle, shape, parent=parent)
         self.rows, self.columns = rows, columns
 
     def set_vector(self, vector: np.ndarray) -> None:
@@ -138,8 +142,8 @@ class VectorView(ImagePanel):
 class KernelView(ImagePanel):
     """Convolution kernels on a diverging scale with zero in the middle, and its legend."""
 
-    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, subtitle, cmap=style.WEIGHT_CMAP, legend=True, parent=parent)
+    def __init__(self, title: str, subtitle: str, shape: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, subtitle, shape, cmap=style.WEIGHT_CMAP, legend=True, parent=parent)
 
     def set_kernels(self, kernels: np.ndarray) -> None:
         """``kernels``: (out, in, k, k). Shown as ``in`` rows by ``out`` columns (Table I's layout)."""
@@ -153,7 +157,7 @@ class InputView(ImagePanel):
     """The 32x32 tensor the network receives, in grey."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("INPUT", "1@32×32, what the network sees", cmap="CET-L1", parent=parent)
+        super().__init__("INPUT", "what the network receives", "1@32×32", cmap="CET-L1", parent=parent)
 
     def set_input(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.show_image(image, levels)
@@ -163,7 +167,7 @@ class OutputView(TitledPanel):
     """The predicted digit, large, and a bar per class with its probability."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("OUTPUT", "10 classes: probability of each digit", parent)
+        super().__init__("OUTPUT", "probability of each digit", "10 classes", parent)
         self.digit_label = QLabel("–")
         self.digit_label.setObjectName("predicted_digit")
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

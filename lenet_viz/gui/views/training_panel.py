@@ -10,14 +10,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
+    QStyle,
     QWidget,
 )
 
@@ -53,7 +53,7 @@ class TrainingPanel(QGroupBox):
     lr_changed = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Training", parent)
+        super().__init__("TRAINING", parent)
         defaults = TrainConfig()
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
@@ -74,31 +74,23 @@ class TrainingPanel(QGroupBox):
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100)
         self.epochs.setValue(defaults.epochs)
-        self.augment = QCheckBox("distort digits (reads real handwriting better)")
+        self.augment = QCheckBox("distort digits")
+        self.augment.setToolTip("Random shifts, rotations, scaling and stroke thickness: reads real handwriting better")
         self.augment.setChecked(defaults.augment)
 
-        form = QFormLayout()
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Batch size", self.batch_size)
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("LR schedule", self.schedule)
-        form.addRow("Epochs", self.epochs)
-        form.addRow(self.augment)
-
-        self.train_button = QPushButton("▶ Train")
+        icons = self.style()
+        pixmap = QStyle.StandardPixmap
+        self._play_icon = icons.standardIcon(pixmap.SP_MediaPlay)
+        self._pause_icon = icons.standardIcon(pixmap.SP_MediaPause)
+        self.train_button = QPushButton(self._play_icon, "Train")
         self.train_button.setObjectName("train_button")
-        self.pause_button = QPushButton("⏸ Pause")
+        self.pause_button = QPushButton(self._pause_icon, "Pause")
         self.pause_button.setObjectName("pause_button")
-        self.stop_button = QPushButton("⏹ Stop")
+        self.stop_button = QPushButton(icons.standardIcon(pixmap.SP_MediaStop), "Stop")
         self.stop_button.setObjectName("stop_button")
-        self.reset_button = QPushButton("↺ Reset weights")
+        self.reset_button = QPushButton(icons.standardIcon(pixmap.SP_BrowserReload), "Reset weights")
         self.reset_button.setObjectName("reset_button")
         self.reset_button.setToolTip("Random weights: watch the network learn from scratch")
-        buttons = QGridLayout()
-        buttons.addWidget(self.train_button, 0, 0)
-        buttons.addWidget(self.pause_button, 0, 1)
-        buttons.addWidget(self.stop_button, 1, 0)
-        buttons.addWidget(self.reset_button, 1, 1)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -109,13 +101,31 @@ class TrainingPanel(QGroupBox):
         self.speed = QLabel("")
         self.speed.setObjectName("training_speed")
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.speed)
-        layout.addStretch(1)
+        # Two columns of settings keep the panel short, leaving height for the network above.
+        grid = QGridLayout(self)
+        grid.setHorizontalSpacing(10)
+        settings = [
+            ("Learning rate", self.lr, "Batch size", self.batch_size),
+            ("Optimizer", self.optimizer, "LR schedule", self.schedule),
+        ]
+        for row, (label_a, widget_a, label_b, widget_b) in enumerate(settings):
+            grid.addWidget(QLabel(label_a), row, 0)
+            grid.addWidget(widget_a, row, 1)
+            grid.addWidget(QLabel(label_b), row, 2)
+            grid.addWidget(widget_b, row, 3)
+        grid.addWidget(QLabel("Epochs"), 2, 0)
+        grid.addWidget(self.epochs, 2, 1)
+        grid.addWidget(self.augment, 2, 2, 1, 2)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button, self.reset_button):
+            buttons.addWidget(button)
+        grid.addLayout(buttons, 3, 0, 1, 4)
+        grid.addWidget(self.progress_bar, 4, 0, 1, 4)
+        grid.addWidget(self.status, 5, 0, 1, 4)
+        grid.addWidget(self.speed, 6, 0, 1, 4)
+        grid.setRowStretch(7, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
 
         self.train_button.clicked.connect(self.train_clicked)
         self.pause_button.clicked.connect(self.pause_clicked)
@@ -143,7 +153,9 @@ class TrainingPanel(QGroupBox):
         active = state in {"loading", "running", "paused"}
         self.train_button.setEnabled(not active)
         self.pause_button.setEnabled(state in {"running", "paused"})
-        self.pause_button.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        paused = state == "paused"
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(self._play_icon if paused else self._pause_icon)
         self.stop_button.setEnabled(active)
         for widget in (self.batch_size, self.optimizer, self.schedule, self.epochs, self.augment):
             widget.setEnabled(not active)
