@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -28,7 +29,7 @@ from lenet_viz.core.model import LAYER_SHAPES, LeNet5
 from lenet_viz.core.paths import checkpoint_dir
 from lenet_viz.gui.controller import Controller
 from lenet_viz.gui.views.curves import AccuracyView, LossView
-from lenet_viz.gui.views.drawing_pad import DrawingPad
+from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
 from lenet_viz.gui.views.layer_views import (
     FeatureMapView,
     InputView,
@@ -79,6 +80,11 @@ class MainWindow(QMainWindow):
         self.drawing_pad = DrawingPad()
         self.clear_button = QPushButton("Clear pad")
         self.clear_button.setObjectName("clear_button")
+        self.pen_choice = QComboBox()
+        self.pen_choice.setToolTip("Pen width")
+        for name in PEN_WIDTHS:
+            self.pen_choice.addItem(f"{name} pen", name)
+        self.pen_choice.setCurrentIndex(list(PEN_WIDTHS).index("medium"))
         self.input_view = InputView()
         self.map_views = {
             "C1": FeatureMapView("C1", "convolution 5×5 + ReLU", _shape_text("C1"), columns=3),
@@ -102,7 +108,10 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         pad_panel = TitledPanel("PAD", "draw a digit with the mouse", "")
         pad_panel.body.addWidget(self.drawing_pad, 1)
-        pad_panel.body.addWidget(self.clear_button)
+        pad_buttons = QHBoxLayout()
+        pad_buttons.addWidget(self.pen_choice)
+        pad_buttons.addWidget(self.clear_button, 1)
+        pad_panel.body.addLayout(pad_buttons)
 
         network = QWidget()
         grid = QGridLayout(network)
@@ -187,6 +196,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         self.clear_button.clicked.connect(self.drawing_pad.clear)
+        self.pen_choice.currentIndexChanged.connect(
+            lambda: setattr(self.drawing_pad, "pen_width", PEN_WIDTHS[self.pen_choice.currentData()])
+        )
         p = self.training_panel
         p.train_clicked.connect(c.start_training)
         p.pause_clicked.connect(c.pause_or_resume)

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from lenet_viz.gui import style
 
 CANVAS_SIZE = 280  # ten canvas pixels per MNIST pixel
-PEN_WIDTH = 20.0  # in canvas pixels: a stroke close to MNIST's once the digit is scaled to 20x20
+#: Pen widths in canvas pixels. "medium" draws strokes close to MNIST's once a digit that fills
+#: the pad is scaled to 20x20; the others let a class see that stroke thickness barely matters.
+PEN_WIDTHS = {"thin": 10.0, "medium": 20.0, "thick": 32.0}
 
 
 class DrawingPad(QWidget):
@@ -33,6 +35,7 @@ class DrawingPad(QWidget):
         self._canvas.fill(0)
         self._last: QPointF | None = None
         self._empty = True
+        self.pen_width = PEN_WIDTHS["medium"]
 
     # -- public ------------------------------------------------------------------------
     def clear(self) -> None:
@@ -104,7 +107,7 @@ class DrawingPad(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(
             QColor(255, 255, 255),
-            PEN_WIDTH,
+            self.pen_width,
             Qt.PenStyle.SolidLine,
             Qt.PenCapStyle.RoundCap,
             Qt.PenJoinStyle.RoundJoin,
