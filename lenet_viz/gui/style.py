@@ -54,7 +54,8 @@ def apply_theme(app: QApplication, font_scale: float = 1.0) -> None:
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6b7079"))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6b7079"))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7079"))
     app.setPalette(palette)
     font = QFont(app.font())
     font.setPointSizeF(11.0 * font_scale)

@@ -100,11 +100,13 @@ class AccuracyView(TitledPanel):
         )
         self.plot.setXRange(0.5, 4.5)
         self.plot.setYRange(80, 100)
+        self.plot.getAxis("bottom").setTickSpacing(1, 1)  # whole epochs only
         self.placeholder = _placeholder(self.plot, 2.5, 90)
         self.body.addWidget(self.plot, 1)
 
     def set_curves(self, curves: Curves) -> None:
         _follow_data(self.plot, self.placeholder, len(curves.train_accuracy) > 0)
+        self.plot.setXRange(0.5, max(1, len(curves.train_accuracy)) + 0.5, padding=0)
         epochs = np.arange(1, len(curves.train_accuracy) + 1)
         self.train.setData(epochs, curves.train_accuracy * 100)
         self.test.setData(np.arange(1, len(curves.test_accuracy) + 1), curves.test_accuracy * 100)

@@ -146,11 +146,13 @@ class KernelView(ImagePanel):
         super().__init__(title, subtitle, shape, cmap=style.WEIGHT_CMAP, legend=True, parent=parent)
 
     def set_kernels(self, kernels: np.ndarray) -> None:
-        """``kernels``: (out, in, k, k). Shown as ``in`` rows by ``out`` columns (Table I's layout)."""
+        """``kernels``: (out, in, k, k). Shown as ``in`` rows by ``out`` columns (Table I's layout);
+        a single-input layer (C1) is folded into rows of three so its kernels show larger."""
         out_maps, in_maps, k, _ = kernels.shape
         ordered = np.ascontiguousarray(kernels.transpose(1, 0, 2, 3)).reshape(-1, k, k)
-        bound = float(np.nanmax(np.abs(kernels))) if kernels.size else 1.0
-        self.show_image(tile(ordered, out_maps), (-max(bound, 1e-6), max(bound, 1e-6)))
+        columns = min(3, out_maps) if in_maps == 1 else out_maps
+        bound = max(float(np.nanmax(np.abs(kernels))) if kernels.size else 1.0, 1e-6)
+        self.show_image(tile(ordered, columns), (-bound, bound))
 
 
 class InputView(ImagePanel):
