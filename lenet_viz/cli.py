@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     defaults = TrainConfig()
     train.add_argument(
+        "--variant",
+        choices=("modern", "classic"),
+        default="modern",
+        help="modern (ReLU, max-pooling) or classic (the 1998 paper's) LeNet-5 (default %(default)s)",
+    )
+    train.add_argument(
         "--epochs",
         type=int,
         default=defaults.epochs,
@@ -62,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lr", type=float, default=defaults.lr, help="learning rate (default %(default)s)"
     )
     train.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="default %(default)s"
+        "--optimizer", choices=[o for o in OPTIMIZERS if o != "sdlm"], default=defaults.optimizer, help="default %(default)s"
     )
     train.add_argument(
         "--schedule",
@@ -245,7 +251,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from lenet_viz.core.checkpoint import save_checkpoint
     from lenet_viz.core.mnist import MnistError, download_mnist, has_mnist
-    from lenet_viz.core.model import create_model
+    from lenet_viz.core.variants import create_model
     from lenet_viz.core.paths import checkpoint_dir
     from lenet_viz.core.training import TrainConfig, Trainer
 
@@ -274,7 +280,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         except MnistError as exc:
             raise UserFacingError(str(exc)) from None
     train, test = _datasets(folder, args.limit)
-    model = _load_model(args.init) if args.init else create_model("modern", seed=args.seed)
+    model = _load_model(args.init) if args.init else create_model(args.variant, seed=args.seed)
     trainer = Trainer(model, train, test, config, device=device)
     bar = _ProgressLine("train")
     trainer.add_callback(

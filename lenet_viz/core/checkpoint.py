@@ -23,7 +23,8 @@ from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
 from torch import Tensor
 
-from lenet_viz.core.model import MODEL_VARIANTS, LeNet5, create_model
+from lenet_viz.core.model import LeNet5
+from lenet_viz.core.variants import MODEL_VARIANTS, create_model
 
 FORMAT_TAG = "lenet-viz"
 

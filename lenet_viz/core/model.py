@@ -155,28 +155,3 @@ class ModernLeNet5(LeNet5):
 
     def kernels(self) -> dict[str, Tensor]:
         return {"C1": self.c1.weight.detach().clone(), "C3": self.c3.weight.detach().clone()}
-
-
-MODEL_VARIANTS: dict[str, type[LeNet5]] = {"modern": ModernLeNet5}
-
-
-def create_model(variant: str = "modern", seed: int | None = None) -> LeNet5:
-    """A freshly initialised model of ``variant`` (optionally seeded for reproducibility)."""
-    try:
-        cls = MODEL_VARIANTS[variant]
-    except KeyError:
-        known = ", ".join(sorted(MODEL_VARIANTS))
-        raise ValueError(f"unknown model variant {variant!r} (known: {known})") from None
-    if seed is None:
-        return cls()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return cls()
-
-
-def load_pretrained(variant: str = "modern") -> LeNet5:
-    """The model of ``variant`` with the shipped weights, in eval mode. Needs no network."""
-    from lenet_viz.core.checkpoint import load_checkpoint, shipped_weights_path
-
-    model = load_checkpoint(shipped_weights_path(variant), variant=variant)
-    return model.eval()

@@ -21,9 +21,11 @@ from torch import Tensor
 
 from lenet_viz.core.augment import augment_batch
 from lenet_viz.core.model import LeNet5
+from lenet_viz.core.sdlm import SDLM, hessian_diagonal, paper_eta
 
-OPTIMIZERS = ("adam", "sgd")
-SCHEDULES = ("constant", "cosine", "step")
+OPTIMIZERS = ("adam", "sgd", "sdlm")
+SCHEDULES = ("constant", "cosine", "step", "paper")
+CURVATURE_SAMPLES = 500  # patterns used to re-estimate SDLM's Hessian diagonal before each pass
 
 
 @dataclass
@@ -33,9 +35,9 @@ class TrainConfig:
     epochs: int = 4
     batch_size: int = 64
     lr: float = 2e-3
-    optimizer: str = "adam"  # "adam" or "sgd" (with momentum)
+    optimizer: str = "adam"  # "adam", "sgd" (with momentum) or "sdlm" (the paper's, classic only)
     momentum: float = 0.9
-    schedule: str = "cosine"  # "constant", "cosine" (to zero) or "step" (x0.3 per epoch)
+    schedule: str = "cosine"  # "constant", "cosine" (to zero), "step" (x0.3 per epoch) or "paper"
     weight_decay: float = 0.0
     augment: bool = True  # shifts, rotations, scaling and stroke thickness: reads real handwriting
     seed: int = 0
@@ -122,6 +124,8 @@ def schedule_factor(schedule: str, step: int, total_steps: int, steps_per_epoch:
         return 0.5 * (1.0 + math.cos(math.pi * progress))
     if schedule == "step":
         return float(0.3 ** (step // max(1, steps_per_epoch)))
+    if schedule == "paper":  # the paper's eta per pass, relative to its first value
+        return paper_eta(step // max(1, steps_per_epoch)) / paper_eta(0)
     return 1.0
 
 
@@ -190,6 +194,10 @@ class Trainer:
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         params = [p for p in self.model.parameters() if p.requires_grad]
+        if self.config.optimizer == "sdlm":
+            if not hasattr(self.model, "primitives"):
+                raise ValueError("the SDLM optimizer needs the classic variant (squashing units)")
+            return SDLM(params, lr=self.base_lr)
         if self.config.optimizer == "sgd":
             return torch.optim.SGD(
                 params,
@@ -218,6 +226,8 @@ class Trainer:
         """One pass over the training data. False if stopped before the end."""
         model, cfg = self.model, self.config
         model.train()
+        if isinstance(self.optimizer, SDLM):
+            self.estimate_curvature()
         order = torch.randperm(len(self.train_data), generator=self.generator)
         correct = 0
         loss_sum = 0.0
@@ -261,6 +271,16 @@ class Trainer:
             self.history.test_accuracy.append(self.last_eval.accuracy)
         self._fire("on_epoch_end")
         return True
+
+    def estimate_curvature(self, samples: int = CURVATURE_SAMPLES) -> None:
+        """Re-estimate SDLM's Hessian diagonal on ``samples`` random training patterns."""
+        assert isinstance(self.optimizer, SDLM)
+        index = torch.randperm(len(self.train_data), generator=self.generator)[:samples]
+        images = self.train_data.images[index].float().div_(255.0)
+        if self.config.augment:
+            images = augment_batch(images, self.generator)
+        chain = self.model.primitives()  # type: ignore[operator]
+        self.optimizer.set_curvature(hessian_diagonal(chain, self.model.to_input(images)))
 
     def _update_rate(self, images: int, seconds: float) -> None:
         if seconds <= 0:

@@ -27,7 +27,8 @@ from lenet_viz.core.checkpoint import (
 )
 from lenet_viz.core.data import load_datasets
 from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
-from lenet_viz.core.model import LeNet5, create_model
+from lenet_viz.core.model import LeNet5
+from lenet_viz.core.variants import create_model
 from lenet_viz.core.paths import mnist_dir
 from lenet_viz.core.preprocess import preprocess_canvas
 from lenet_viz.core.session import TrainingSession
@@ -139,7 +140,9 @@ class Controller(QObject):
         self.window.show_activations(
             x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()}
         )
-        self.window.output_view.set_prediction(self.probabilities)
+        self.window.output_view.set_prediction(
+            self.probabilities, None if pad.is_empty() else activations["OUTPUT"][0].numpy()
+        )
 
     def show_kernels(self) -> None:
         kernels = self.model.kernels()
@@ -152,10 +155,20 @@ class Controller(QObject):
 
     # -- model management --------------------------------------------------------------
     def _replace_model(self, model: LeNet5, source: str) -> None:
+        variant_changed = model.variant != self.model.variant
         self.model = model.cpu().eval()
         self.model_source = source
-        self.window.set_model_source(source)
+        if variant_changed:
+            self.window.clear_curves()
+        self.window.set_model(self.model, source)
         self.refresh_all()
+
+    def switch_variant(self, variant: str) -> None:
+        """Swap to the shipped weights of ``variant`` (stops a running training first)."""
+        if variant == self.model.variant:
+            return
+        self.stop_training(wait=True)
+        self._replace_model(load_checkpoint(shipped_weights_path(variant)), "shipped weights")
 
     def load_model_file(self, path: str | os.PathLike[str]) -> bool:
         """Load weights from ``path``; on any problem the current model stays and an error is shown."""
@@ -275,9 +288,9 @@ class Controller(QObject):
             self.window.accuracy_view.set_curves(snapshot.curves)
             self.show_kernels()
             self.refresh()
-            if self.model_source != "training":
-                self.model_source = "training"
-                self.window.set_model_source("trained in this window")
+            if self.model_source != "trained in this window":
+                self.model_source = "trained in this window"
+                self.window.set_model(self.model, self.model_source)
         else:
             self.window.training_panel.status.setText(snapshot.message or "Loading MNIST…")
         # A paused session publishes "paused" itself; keep the user's last request otherwise.

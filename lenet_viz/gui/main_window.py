@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from lenet_viz.core.checkpoint import CheckpointError, load_checkpoint, shipped_weights_path
+from lenet_viz.core.counting import count_layers
 from lenet_viz.core.model import LAYER_SHAPES, LeNet5
 from lenet_viz.core.paths import checkpoint_dir
 from lenet_viz.gui.controller import Controller
@@ -41,6 +42,43 @@ from lenet_viz.gui.views.layer_views import (
 from lenet_viz.gui.views.training_panel import TrainingPanel
 
 log = logging.getLogger(__name__)
+
+
+VARIANT_TITLES = {"modern": "modern LeNet-5", "classic": "classic LeNet-5 (1998)"}
+
+LAYER_DESCRIPTIONS = {
+    "modern": {
+        "C1": "convolution 5×5 + ReLU",
+        "S2": "max-pooling 2×2",
+        "C3": "convolution 5×5 + ReLU",
+        "S4": "max-pooling 2×2",
+        "C5": "conv 5×5 + ReLU",
+        "F6": "full + ReLU",
+        "OUTPUT": "full, softmax",
+    },
+    "classic": {
+        "C1": "convolution 5×5 + squash",
+        "S2": "2×2 sum × coef + bias, squash",
+        "C3": "sparse conv (Table I) + squash",
+        "S4": "2×2 sum × coef + bias, squash",
+        "C5": "conv 5×5 + squash",
+        "F6": "full + squash",
+        "OUTPUT": "Euclidean RBF",
+    },
+}
+
+LAYER_TOOLTIPS = {
+    "C1": "C1 slides six 5×5 kernels over the 32×32 input: six maps of what each kernel detects.",
+    "S2": "S2 halves each C1 map by combining 2×2 blocks, so small shifts matter less.",
+    "C3": "C3 combines S2 maps with sixteen sets of 5×5 kernels (in the 1998 net, only the "
+    "pairs Table I connects).",
+    "S4": "S4 halves each C3 map again: sixteen 5×5 maps.",
+    "C5": "C5 has 120 units, each looking at all of S4 at once through 5×5 kernels.",
+    "F6": "F6 has 84 units, fully connected to C5. In the 1998 net they are compared with a "
+    "7×12 bitmap per digit.",
+    "OUTPUT": "Ten outputs, one per digit: the largest probability (or, in the 1998 net, the "
+    "smallest distance) wins.",
+}
 
 
 def _shape_text(name: str) -> str:
@@ -67,7 +105,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self, model, source, data_dir=data_dir, device=device)
         self._build_menus()
         self._connect()
-        self.set_model_source(source)
+        self.set_model(model, source)
         self.set_data_dir(self.controller.data_dir)
         self.controller.refresh_all()
         if problem:
@@ -93,9 +131,14 @@ class MainWindow(QMainWindow):
             "S4": FeatureMapView("S4", "max-pooling 2×2", _shape_text("S4"), columns=4),
         }
         self.vector_views = {
-            "C5": VectorView("C5", "conv 5×5 + ReLU", "120", rows=12, columns=10),
-            "F6": VectorView("F6", "full + ReLU", "84", rows=12, columns=7),
+            "C5": VectorView("C5", "", "120", rows=12, columns=10),
+            "F6": VectorView("F6", "", "84", rows=12, columns=7),
         }
+        self.variant_choice = QComboBox()
+        self.variant_choice.setObjectName("variant_choice")
+        self.variant_choice.setToolTip("Which LeNet-5: the modern one tutorials teach, or the 1998 paper's")
+        for variant, title in VARIANT_TITLES.items():
+            self.variant_choice.addItem(title, variant)
         self.output_view = OutputView()
         self.c1_kernels = KernelView("C1 kernels", "weights: blue < 0 < red", "6 of 5×5")
         self.c3_kernels = KernelView(
@@ -160,6 +203,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.data_label)
 
     def _build_menus(self) -> None:
+        corner = QWidget(self)  # parented: PySide does not take ownership in setCornerWidget
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 8, 0)
+        corner_layout.addWidget(QLabel("Network:"))
+        corner_layout.addWidget(self.variant_choice)
+        self.menuBar().setCornerWidget(corner)
         file_menu = self.menuBar().addMenu("&File")
         self.open_action = QAction("&Open model…", self, shortcut=QKeySequence.StandardKey.Open)
         self.save_action = QAction("&Save model…", self, shortcut=QKeySequence.StandardKey.Save)
@@ -206,6 +255,9 @@ class MainWindow(QMainWindow):
         p.reset_clicked.connect(c.reset_weights)
         p.lr_changed.connect(c.set_lr)
         c.error.connect(self.show_error)
+        self.variant_choice.currentIndexChanged.connect(
+            lambda: c.switch_variant(str(self.variant_choice.currentData()))
+        )
         c.download_progress.connect(self._download_progress)
         c.download_finished.connect(self._download_finished)
         self.open_action.triggered.connect(self._open_model)
@@ -242,8 +294,29 @@ class MainWindow(QMainWindow):
         self.loss_view.clear()
         self.accuracy_view.clear()
 
-    def set_model_source(self, source: str) -> None:
-        self.model_label.setText(f"Model: modern LeNet-5 · {source}")
+    def set_model(self, model: LeNet5, source: str) -> None:
+        """Label every panel for ``model``'s variant, with its own parameter and connection counts."""
+        self.model_label.setText(f"Model: {VARIANT_TITLES[model.variant]} · {source}")
+        index = self.variant_choice.findData(model.variant)
+        if index != self.variant_choice.currentIndex():
+            self.variant_choice.blockSignals(True)
+            self.variant_choice.setCurrentIndex(index)
+            self.variant_choice.blockSignals(False)
+        counts = {c.name: c for c in count_layers(model)}
+        for name, panel in self.layer_panels().items():
+            count = counts[name]
+            panel.subtitle_label.setText(
+                f"{LAYER_DESCRIPTIONS[model.variant][name]} · {count.parameters:,} params · "
+                f"{count.connections:,} connections"
+            )
+            panel.setToolTip(LAYER_TOOLTIPS[name])
+        self.output_view.set_mode("distance" if model.variant == "classic" else "probability")
+        self.vector_views["F6"].set_prototypes(
+            model.output.prototypes.numpy() if model.variant == "classic" else None  # type: ignore[union-attr]
+        )
+
+    def layer_panels(self) -> dict[str, TitledPanel]:
+        return {**self.map_views, **self.vector_views, "OUTPUT": self.output_view}
 
     def set_data_dir(self, folder: Path) -> None:
         self.data_label.setText(f"MNIST folder: {folder}")

@@ -19,7 +19,7 @@ from lenet_viz.core.checkpoint import (
     save_checkpoint,
     shipped_weights_path,
 )
-from lenet_viz.core.model import create_model
+from lenet_viz.core.variants import create_model
 
 
 @pytest.fixture

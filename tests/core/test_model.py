@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 import lenet_viz
-from lenet_viz.core.model import LAYER_NAMES, LAYER_SHAPES, create_model
+from lenet_viz.core.model import LAYER_NAMES, LAYER_SHAPES
+from lenet_viz.core.variants import create_model
 
 
 @pytest.fixture

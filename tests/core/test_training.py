@@ -11,7 +11,7 @@ import torch
 
 from lenet_viz.core.augment import augment_batch
 from lenet_viz.core.data import load_datasets
-from lenet_viz.core.model import create_model
+from lenet_viz.core.variants import create_model
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.training import Dataset, TrainConfig, Trainer, evaluate, schedule_factor
 

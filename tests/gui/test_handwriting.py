@@ -48,11 +48,13 @@ def draw_digit(window, digit: int, scale: float, offset: tuple[float, float], pe
     return window.prediction()[0]
 
 
+@pytest.mark.parametrize("variant", ["modern", "classic"])
 @pytest.mark.parametrize("name, scale, offset, pen", PLACEMENTS, ids=[p[0] for p in PLACEMENTS])
-def test_hand_drawn_digits_are_read(window, name, scale, offset, pen):
+def test_hand_drawn_digits_are_read(window, variant, name, scale, offset, pen):
+    window.controller.switch_variant(variant)
     wrong = {}
     for digit in DIGITS:
         predicted = draw_digit(window, digit, scale, offset, pen)
         if predicted != digit:
             wrong[digit] = predicted
-    assert len(wrong) <= 1, f"{name}: misread {wrong} (true: predicted)"
+    assert len(wrong) <= 1, f"{variant}, {name}: misread {wrong} (true: predicted)"

@@ -138,3 +138,29 @@ def test_bad_checkpoint_shows_error_and_keeps_model(window, qtbot, tmp_path):
     np.testing.assert_array_equal(window.c1_kernels.current, before)
     draw_stroke(window.drawing_pad, ONE)
     qtbot.waitUntil(lambda: window.prediction()[0] == 1)
+
+
+def test_variant_switch_swaps_model_views_and_counts(window, qtbot):
+    import math
+
+    draw_stroke(window.drawing_pad, SEVEN)
+    qtbot.waitUntil(lambda: window.prediction()[0] is not None)
+    assert "122,304 connections" in window.map_views["C1"].subtitle_label.text()
+    window.variant_choice.setCurrentIndex(window.variant_choice.findData("classic"))
+    assert window.controller.model.variant == "classic"
+    assert "classic" in window.model_label.text()
+    assert "151,600 connections" in window.map_views["C3"].subtitle_label.text()
+    assert "1,516 params" in window.map_views["C3"].subtitle_label.text()
+    # The C3 grid shows the 60 kernels of Table I and leaves the other cells empty.
+    grid = window.c3_kernels.current
+    cells = [grid[r * 6 : r * 6 + 5, c * 6 : c * 6 + 5] for r in range(6) for c in range(16)]
+    assert sum(not math.isnan(cell[0, 0]) for cell in cells) == 60
+    # F6 is shown beside the nearest prototype bitmap; the output shows RBF distances.
+    f6 = window.vector_views["F6"]
+    assert f6.current.shape == (12, 15) and f6.nearest is not None
+    assert window.output_view.mode == "distance"
+    assert "distance" in window.output_view.plot.getAxis("left").labelText
+    assert window.prediction()[0] == 7
+    window.variant_choice.setCurrentIndex(window.variant_choice.findData("modern"))
+    assert window.controller.model.variant == "modern" and window.output_view.mode == "probability"
+    assert window.vector_views["F6"].current.shape == (12, 7)

@@ -132,11 +132,27 @@ class VectorView(ImagePanel):
     ) -> None:
         super().__init__(title, subtitle, shape, parent=parent)
         self.rows, self.columns = rows, columns
+        self.prototypes: np.ndarray | None = None
+        self.nearest: int | None = None
+
+    def set_prototypes(self, prototypes: np.ndarray | None) -> None:
+        """(10, rows*columns) bitmaps: show the nearest one to the right of the values."""
+        self.prototypes = prototypes
+        self.nearest = None
 
     def set_vector(self, vector: np.ndarray) -> None:
         cells = np.full(self.rows * self.columns, np.nan, dtype=np.float32)
         cells[: vector.size] = vector
-        self.show_image(cells.reshape(self.rows, self.columns), activation_levels(vector))
+        image = cells.reshape(self.rows, self.columns)
+        levels = activation_levels(vector)
+        if self.prototypes is not None:
+            self.nearest = int(((self.prototypes - vector[None]) ** 2).sum(axis=1).argmin())
+            bitmap = self.prototypes[self.nearest].reshape(self.rows, self.columns)
+            gap = np.full((self.rows, 1), np.nan, dtype=np.float32)
+            image = np.concatenate([image, gap, bitmap.astype(np.float32)], axis=1)
+            bound = max(abs(levels[0]), abs(levels[1]), 1.0)  # the bitmap is +-1
+            levels = (-bound, bound)
+        self.show_image(image, levels)
 
 
 class KernelView(ImagePanel):
@@ -202,9 +218,27 @@ class OutputView(TitledPanel):
         self.body.addWidget(self.plot, 1)
         self.probabilities = np.zeros(10, dtype=np.float32)
         self.digit: int | None = None
+        self.mode = "probability"
 
-    def set_prediction(self, probabilities: np.ndarray | None) -> None:
-        """Show ``probabilities`` (10,); None shows an empty pad's state."""
+    def set_mode(self, mode: str) -> None:
+        """"probability" (softmax bars, 0..1) or "distance" (RBF distances: lower is better)."""
+        self.mode = mode
+        left = self.plot.getAxis("left")
+        if mode == "distance":
+            self.plot.setLabel("left", "RBF distance (lower is better)")
+            left.setTicks(None)
+            self.plot.enableAutoRange(axis="y")
+        else:
+            self.plot.setLabel("left", "probability")
+            left.setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
+            self.plot.setYRange(0, 1, padding=0.02)
+
+    def set_prediction(self, probabilities: np.ndarray | None, output: np.ndarray | None = None) -> None:
+        """Show ``probabilities`` (10,) and, in distance mode, the raw ``output`` distances.
+
+        None shows an empty pad's state.
+        """
+        heights = np.zeros(10, dtype=np.float32)
         if probabilities is None:
             self.digit = None
             self.probabilities = np.zeros(10, dtype=np.float32)
@@ -214,8 +248,14 @@ class OutputView(TitledPanel):
             self.probabilities = np.asarray(probabilities, dtype=np.float32).copy()
             self.digit = int(np.argmax(self.probabilities))
             self.digit_label.setText(str(self.digit))
-            self.confidence_label.setText(f"{self.probabilities[self.digit]:.1%} sure")
+            sure = f"{self.probabilities[self.digit]:.1%} sure"
+            if self.mode == "distance" and output is not None:
+                heights = np.asarray(output, dtype=np.float32)
+                self.confidence_label.setText(f"distance {heights[self.digit]:.1f} · {sure}")
+            else:
+                heights = self.probabilities
+                self.confidence_label.setText(sure)
         brushes = [style.MUTED] * 10
         if self.digit is not None:
             brushes[self.digit] = style.ACCENT
-        self.bars.setOpts(height=self.probabilities, brushes=brushes)
+        self.bars.setOpts(height=heights, brushes=brushes)
