@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with the weights in FILE "
         "(.safetensors, or .pt/.pth read with weights_only) instead of the shipped ones",
     )
+    parser.add_argument(
+        "--variant",
+        choices=("modern", "classic"),
+        default="modern",
+        help="which LeNet-5 to open with: modern, or classic (the 1998 paper's) (default %(default)s)",
+    )
     _add_data_dir(parser)
     _add_device(parser)
     sub = parser.add_subparsers(dest="command", metavar="{train,eval,download}")
@@ -197,7 +203,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from lenet_viz.gui.app import run_app
 
     return run_app(
-        checkpoint=args.checkpoint, data_dir=getattr(args, "data_dir", None), device=device
+        checkpoint=args.checkpoint,
+        data_dir=getattr(args, "data_dir", None),
+        device=device,
+        variant=args.variant,
     )
 
 

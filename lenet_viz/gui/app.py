@@ -39,7 +39,9 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
         )
 
 
-def run_app(checkpoint: str | None = None, data_dir: str | None = None, device: str = "cpu") -> int:
+def run_app(
+    checkpoint: str | None = None, data_dir: str | None = None, device: str = "cpu", variant: str = "modern"
+) -> int:
     setup_logging()
     import torch
 
@@ -64,7 +66,7 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None, device: 
         app.setWindowIcon(QIcon(str(icon_file)))
     from lenet_viz.gui.main_window import MainWindow
 
-    window = MainWindow(checkpoint=checkpoint, data_dir=data_dir, device=device)
+    window = MainWindow(checkpoint=checkpoint, data_dir=data_dir, device=device, variant=variant)
     window.resize(1600, 980)
     window.show()
     sys.excepthook = _excepthook

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         checkpoint: str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,
         device: str = "cpu",
+        variant: str = "modern",
     ) -> None:
         super().__init__()
         self.last_error = ""
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
-        model, source, problem = self._initial_model(checkpoint)
+        model, source, problem = self._initial_model(checkpoint, variant)
         self.controller = Controller(self, model, source, data_dir=data_dir, device=device)
         self._build_menus()
         self._connect()
@@ -267,9 +268,11 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
     @staticmethod
-    def _initial_model(checkpoint: str | os.PathLike[str] | None) -> tuple[LeNet5, str, str]:
+    def _initial_model(
+        checkpoint: str | os.PathLike[str] | None, variant: str
+    ) -> tuple[LeNet5, str, str]:
         """(model, where it came from, problem text or "")."""
-        shipped = load_checkpoint(shipped_weights_path("modern"))
+        shipped = load_checkpoint(shipped_weights_path(variant))
         if not checkpoint:
             return shipped, "shipped weights", ""
         try:
