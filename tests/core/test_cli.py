@@ -56,9 +56,13 @@ def test_train_rejects_bad_hyperparameters(capsys, mnist_dir):
     assert "learning rate" in capsys.readouterr().err
 
 
-def test_eval_shipped_weights(mnist_dir, capsys):
-    assert main(["eval", "--data-dir", str(mnist_dir)]) == 0
+@pytest.mark.parametrize("variant", ["modern", "classic"])
+def test_eval_shipped_weights(mnist_dir, capsys, variant):
+    from lenet_viz.core.checkpoint import shipped_weights_path
+
+    assert main(["eval", str(shipped_weights_path(variant)), "--data-dir", str(mnist_dir)]) == 0
     out = capsys.readouterr().out
+    assert f"({variant})" in out
     accuracy = float(out.split("accuracy:")[1].split("%")[0])
     assert accuracy >= 99.0
     assert "confusion matrix" in out and len(out.strip().splitlines()) >= 13

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -30,29 +31,30 @@ class _SlowHandler(_QuietHandler):
             time.sleep(0.02)
 
 
-def _serve(handler, folder):
+@contextlib.contextmanager
+def _serving(handler, folder):
+    """A loopback HTTP server for ``folder``; yields its base URL and shuts it down after."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, thread
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 @pytest.fixture
 def mirror(mnist_dir):
-    server, thread = _serve(_QuietHandler, mnist_dir)
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(2)
+    with _serving(_QuietHandler, mnist_dir) as url:
+        yield url
 
 
 @pytest.fixture
 def slow_mirror(mnist_dir):
-    server, thread = _serve(_SlowHandler, mnist_dir)
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with _serving(_SlowHandler, mnist_dir) as url:
+        yield url
 
 
 def test_train_downloads_mnist_with_progress_then_trains(qtbot, tmp_path, mirror, monkeypatch):

@@ -34,6 +34,13 @@ def _follow_data(plot: pg.PlotWidget, placeholder: pg.TextItem, has_data: bool) 
         placeholder.setVisible(True)
 
 
+def _marked_series(plot: pg.PlotWidget, colour: str, symbol: str, name: str) -> pg.PlotDataItem:
+    """A line with a marker per point: one point per epoch."""
+    return plot.plot(
+        pen=pg.mkPen(colour, width=2), symbol=symbol, symbolSize=9, symbolBrush=colour, name=name
+    )
+
+
 def _plot(left: str, bottom: str) -> pg.PlotWidget:
     plot = pg.PlotWidget()
     plot.setMenuEnabled(False)
@@ -53,13 +60,7 @@ class LossView(TitledPanel):
         self.plot.setLogMode(y=True)
         self.raw = self.plot.plot(pen=pg.mkPen("#5f6b7a", width=1), name="batch")
         self.smooth = self.plot.plot(pen=pg.mkPen(style.ACCENT, width=3), name="smoothed")
-        self.test = self.plot.plot(
-            pen=pg.mkPen(style.ACCENT_2, width=2),
-            symbol="o",
-            symbolSize=9,
-            symbolBrush=style.ACCENT_2,
-            name="test",
-        )
+        self.test = _marked_series(self.plot, style.ACCENT_2, "o", "test")
         self.plot.setXRange(0, 1000)
         self.plot.setYRange(-2, 0.5)  # log10: loss 0.01 .. 3
         self.placeholder = _placeholder(self.plot, 500, -0.75)
@@ -84,20 +85,8 @@ class AccuracyView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("ACCURACY", "on the training and test sets, after each epoch", "", parent)
         self.plot = _plot("accuracy (%)", "epoch")
-        self.train = self.plot.plot(
-            pen=pg.mkPen(style.ACCENT, width=2),
-            symbol="s",
-            symbolSize=9,
-            symbolBrush=style.ACCENT,
-            name="train",
-        )
-        self.test = self.plot.plot(
-            pen=pg.mkPen(style.ACCENT_2, width=2),
-            symbol="o",
-            symbolSize=9,
-            symbolBrush=style.ACCENT_2,
-            name="test",
-        )
+        self.train = _marked_series(self.plot, style.ACCENT, "s", "train")
+        self.test = _marked_series(self.plot, style.ACCENT_2, "o", "test")
         self.plot.setXRange(0.5, 4.5)
         self.plot.setYRange(80, 100)
         self.plot.getAxis("bottom").setTickSpacing(1, 1)  # whole epochs only
