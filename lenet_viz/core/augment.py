@@ -2,45 +2,68 @@
 
 Drawn digits differ from MNIST's after preprocessing mostly in stroke thickness (a small digit
 drawn with a wide pen becomes thick once scaled to 20x20), slant, proportions and a residual
-offset. Each batch gets random affine warps (rotation, shear, anisotropic scale, shift) and a
-random thinning or thickening of strokes, all as a few batched tensor operations.
+offset. Each batch gets random planar affine warps and a random thinning or thickening of strokes,
+all as a few batched tensor operations. Every kind has its own documented range in
+:class:`Distortions`; each is drawn uniformly and independently per image.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-MAX_ROTATION_DEG = 15.0
-MAX_SHEAR = 0.25
-SCALE_RANGE = (0.8, 1.15)
-ASPECT_RANGE = (0.85, 1.15)
-MAX_SHIFT_PX = 2.5
+
+@dataclass(frozen=True)
+class Distortions:
+    """Ranges of the random distortions (0 switches a kind off)."""
+
+    shift_x: float = 2.5  # horizontal translation, +-pixels of the 28x28 image
+    shift_y: float = 2.5  # vertical translation, +-pixels
+    scale: float = 0.15  # uniform scaling by a factor in [1 - scale, 1 + scale]
+    squeeze: float = 0.15  # width x (1 + s), height / (1 + s), s in [-squeeze, squeeze]
+    shear: float = 0.25  # horizontal shear: x += shear * y, +-
+    rotation: float = 15.0  # +-degrees
+    thickness: bool = True  # thicken ~40% of digits by 1-2 px, thin ~15% by 1 px
+
+    @classmethod
+    def only(cls, **kinds: float | bool) -> Distortions:
+        """All kinds off except those given (for showing or testing one at a time)."""
+        off = {"shift_x": 0.0, "shift_y": 0.0, "scale": 0.0, "squeeze": 0.0, "shear": 0.0,
+               "rotation": 0.0, "thickness": False}
+        return cls(**{**off, **kinds})  # type: ignore[arg-type]
 
 
-def _uniform(n: int, low: float, high: float, generator: torch.Generator) -> Tensor:
-    return torch.rand(n, generator=generator) * (high - low) + low
+DEFAULT = Distortions()
 
 
-def random_affine(images: Tensor, generator: torch.Generator) -> Tensor:
-    """Warp each (28, 28) image by its own random rotation, shear, scale and shift."""
+def _uniform(n: int, half_range: float, generator: torch.Generator) -> Tensor:
+    return (torch.rand(n, generator=generator) * 2 - 1) * half_range
+
+
+def random_affine(images: Tensor, generator: torch.Generator, d: Distortions = DEFAULT) -> Tensor:
+    """Warp each (28, 28) image by its own random shift, scale, squeeze, shear and rotation."""
     n = images.shape[0]
-    angle = torch.deg2rad(_uniform(n, -MAX_ROTATION_DEG, MAX_ROTATION_DEG, generator))
-    shear = _uniform(n, -MAX_SHEAR, MAX_SHEAR, generator)
-    scale = _uniform(n, *SCALE_RANGE, generator)
-    aspect = _uniform(n, *ASPECT_RANGE, generator)
-    shift = _uniform(2 * n, -MAX_SHIFT_PX, MAX_SHIFT_PX, generator).view(n, 2) * (2.0 / 28)
+    angle = torch.deg2rad(_uniform(n, d.rotation, generator))
+    shear = _uniform(n, d.shear, generator)
+    scale = 1.0 + _uniform(n, d.scale, generator)
+    squeeze = 1.0 + _uniform(n, d.squeeze, generator)
+    shift_x = _uniform(n, d.shift_x, generator) * (2.0 / 28)  # pixels -> [-1, 1] coordinates
+    shift_y = _uniform(n, d.shift_y, generator) * (2.0 / 28)
+    # Forward map (output = A @ input + t) with A = R @ Shear @ Scale; affine_grid wants the inverse.
     cos, sin = torch.cos(angle), torch.sin(angle)
-    # affine_grid maps output coordinates to input ones, so this is the inverse warp:
-    # dividing by the scale enlarges the digit, the shear slants it.
-    sx, sy = 1.0 / (scale * aspect), aspect / scale
-    theta = torch.empty(n, 2, 3)
-    theta[:, 0, 0] = cos * sx
-    theta[:, 0, 1] = (-sin + shear) * sx
-    theta[:, 1, 0] = sin * sy
-    theta[:, 1, 1] = cos * sy
-    theta[:, :, 2] = shift
+    sx, sy = scale * squeeze, scale / squeeze
+    forward = torch.zeros(n, 3, 3)
+    forward[:, 0, 0] = cos * sx
+    forward[:, 0, 1] = cos * shear * sy - sin * sy
+    forward[:, 1, 0] = sin * sx
+    forward[:, 1, 1] = sin * shear * sy + cos * sy
+    forward[:, 0, 2] = shift_x
+    forward[:, 1, 2] = shift_y
+    forward[:, 2, 2] = 1.0
+    theta = torch.linalg.inv(forward)[:, :2, :]
     grid = F.affine_grid(theta, [n, 1, 28, 28], align_corners=False)
     return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
 
@@ -62,7 +85,9 @@ def random_thickness(images: Tensor, generator: torch.Generator) -> Tensor:
     return out.squeeze(1)
 
 
-def augment_batch(images: Tensor, generator: torch.Generator) -> Tensor:
+def augment_batch(images: Tensor, generator: torch.Generator, d: Distortions = DEFAULT) -> Tensor:
     """A distorted copy of a (B, 28, 28) float batch in [0, 1]."""
-    warped = random_affine(images, generator)
-    return random_thickness(warped, generator).clamp_(0.0, 1.0)
+    warped = random_affine(images, generator, d)
+    if d.thickness:
+        warped = random_thickness(warped, generator)
+    return warped.clamp_(0.0, 1.0)
