@@ -9,31 +9,37 @@ file is never taken for data.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import socket
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 MIRROR_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
+IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 CHUNK = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
 class MnistFile:
     filename: str  # name of the .gz on the mirror
-    md5: str  # of the decompressed IDX content
+    md5: str  # of the decompressed IDX content, so any recompressed copy verifies too
     count: int
     magic: int
 
@@ -66,7 +72,7 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 # -- reading ---------------------------------------------------------------------------------
-def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+def parse_idx(data: bytes, name: str = "<bytes>") -> NDArray[np.uint8]:
     """Decode IDX bytes (unsigned-byte type only) into a writable uint8 array of its shape."""
     if len(data) < 4:
         raise MnistError(f"{name}: not an IDX file (only {len(data)} bytes)")
@@ -79,27 +85,28 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise MnistError(f"{name}: unsupported IDX dimension count {ndim}")
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise MnistError(f"{name}: truncated IDX header")
+        raise MnistError(f"{name}: truncated IDX header ({len(data)} of {header} bytes)")
     dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64))
+    expected = math.prod(dims)  # Python ints: four 32-bit dimensions cannot overflow
     actual = len(data) - header
     if actual != expected:
         what = "truncated" if actual < expected else "has trailing bytes"
         raise MnistError(f"{name}: {what}: dimensions {dims} need {expected} bytes of data, found {actual}")
+    # copy(): an owned, writable array rather than a read-only view of ``data``.
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
 
 
 def _decompress(data: bytes, name: str) -> bytes:
     """The content of ``data``: gunzipped if it starts with the gzip magic bytes, else as is."""
-    if data[:2] != b"\x1f\x8b":
+    if data[:2] != GZIP_MAGIC:
         return data
     try:
         return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; EOFError: cut short
         raise MnistError(f"{name}: damaged gzip file ({exc})") from None
 
 
-def read_idx(path: Path | str) -> np.ndarray:
+def read_idx(path: Path | str) -> NDArray[np.uint8]:
     """Read a gzip-compressed or raw IDX file (detected by content, not by extension)."""
     path = Path(path)
     try:
@@ -107,12 +114,12 @@ def read_idx(path: Path | str) -> np.ndarray:
     except FileNotFoundError:
         raise MnistError(f"{path}: no such file") from None
     except OSError as exc:
-        raise MnistError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise MnistError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return parse_idx(_decompress(data, str(path)), str(path))
 
 
 def find_file(folder: Path | str, key: str) -> Path | None:
-    """The file for ``key`` in ``folder``, compressed or not; None if neither is there."""
+    """The file for ``key`` in ``folder``, ``<name>.gz`` or uncompressed; None if neither is there."""
     spec = MNIST_FILES[key]
     for name in (spec.filename, spec.raw_name):
         candidate = Path(folder) / name
@@ -122,48 +129,53 @@ def find_file(folder: Path | str, key: str) -> Path | None:
 
 
 def has_mnist(folder: Path | str) -> bool:
+    """Whether all four files are present (not whether they are correct: see verify_mnist)."""
     return all(find_file(folder, key) is not None for key in MNIST_FILES)
 
 
-def load_mnist(folder: Path | str, split: str) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(folder: Path | str, split: str) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """(images uint8 (N, 28, 28), labels uint8 (N,)) of ``split`` ("train" or "test")."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    arrays = []
-    for kind in ("images", "labels"):
-        key = f"{split}-{kind}"
-        spec = MNIST_FILES[key]
-        path = find_file(folder, key)
-        if path is None:
-            raise MnistError(
-                f"{spec.filename} is missing in {folder}; "
-                "`lenet-viz download` or the Train button fetches it"
-            )
-        array = read_idx(path)
-        _check_shape(array, spec, path)
-        arrays.append(array)
-    images, labels = arrays
+    images, images_path = _load_checked(Path(folder), f"{split}-images")
+    labels, labels_path = _load_checked(Path(folder), f"{split}-labels")
+    if len(images) != len(labels):
+        raise MnistError(f"{images_path} holds {len(images)} images but {labels_path} {len(labels)} labels")
+    count = MNIST_FILES[f"{split}-labels"].count
+    if len(labels) != count:
+        raise MnistError(f"{labels_path}: holds {len(labels)} records, expected {count}")
     if labels.max(initial=0) > 9:
-        raise MnistError(f"{find_file(folder, split + '-labels')}: labels outside 0..9")
+        raise MnistError(f"{labels_path}: labels outside 0..9")
     return images, labels
 
 
-def _check_shape(array: np.ndarray, spec: MnistFile, path: Path) -> None:
-    want: tuple[int, ...] = (spec.count, 28, 28) if spec.magic == IMAGES_MAGIC else (spec.count,)
-    if array.shape != want:
-        raise MnistError(f"{path}: holds an array of shape {array.shape}, expected {want}")
+def _load_checked(folder: Path, key: str) -> tuple[NDArray[np.uint8], Path]:
+    spec = MNIST_FILES[key]
+    path = find_file(folder, key)
+    if path is None:
+        raise MnistError(
+            f"{spec.filename} is missing in {folder}; `lenet-viz download` or the Train button fetches it"
+        )
+    array = read_idx(path)
+    # parse_idx accepts only unsigned bytes (0x08), so the magic number is fixed by the dimension count.
+    magic = 0x0800 + array.ndim
+    if magic != spec.magic:
+        raise MnistError(f"{path}: magic number {magic}, expected {spec.magic}")
+    if spec.magic == IMAGES_MAGIC and array.shape[1:] != (28, 28):
+        raise MnistError(f"{path}: images are {array.shape[1]}x{array.shape[2]}, expected 28x28")
+    return array, path
 
 
-# -- downloading ---------------------------------------------------------------------------
-def _content_md5(data: bytes, name: str) -> str:
-    return hashlib.md5(_decompress(data, name), usedforsecurity=False).hexdigest()
-
-
-def _is_valid(path: Path, spec: MnistFile) -> bool:
+# -- verifying -------------------------------------------------------------------------------
+def _is_valid(path: Path | None, spec: MnistFile) -> bool:
+    """Whether ``path`` exists and its decompressed content has the expected MD5."""
+    if path is None:
+        return False
     try:
-        return _content_md5(path.read_bytes(), str(path)) == spec.md5
+        content = _decompress(path.read_bytes(), str(path))
     except (OSError, MnistError):
         return False
+    return hashlib.md5(content, usedforsecurity=False).hexdigest() == spec.md5
 
 
 def verify_mnist(folder: Path | str) -> list[str]:
@@ -178,19 +190,7 @@ def verify_mnist(folder: Path | str) -> list[str]:
     return problems
 
 
-def _network_message(url: str, exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"{url}: the server answered HTTP {exc.code} {exc.reason}"
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return f"{url}: the server stopped answering (timed out)"
-    if isinstance(reason, socket.gaierror):
-        return f"{url}: could not look up the server (no network?)"
-    if isinstance(reason, ConnectionRefusedError):
-        return f"{url}: connection refused"
-    return f"{url}: download failed ({reason})"
-
-
+# -- downloading -----------------------------------------------------------------------------
 def download_mnist(
     folder: Path | str,
     *,
@@ -203,90 +203,120 @@ def download_mnist(
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
+        probe = folder / ".lenet-viz-write-test"  # mkdir succeeds on an existing read-only folder
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise MnistError(f"{folder}: cannot write there ({exc.strerror}); choose another folder") from None
-    todo = [spec for key, spec in MNIST_FILES.items() if not _present_and_valid(folder, key, spec)]
-    state = _Progress(progress)
+        reason = exc.strerror or exc
+        raise MnistError(f"{folder}: cannot write there ({reason}); choose another folder") from None
+    todo = [spec for key, spec in MNIST_FILES.items() if not _is_valid(find_file(folder, key), spec)]
+    transfer = _Transfer(base_url.rstrip("/") + "/", timeout, progress, cancel)
+    transfer.measure(todo)
     for spec in todo:
-        _download_one(folder, spec, base_url.rstrip("/") + "/", state, cancel, timeout)
+        transfer.fetch(folder, spec)
     return folder
 
 
-def _present_and_valid(folder: Path, key: str, spec: MnistFile) -> bool:
-    path = find_file(folder, key)
-    return path is not None and _is_valid(path, spec)
+@dataclass
+class _Transfer:
+    """One download_mnist call: where from, and the bytes done/total over all its files."""
 
+    base_url: str
+    timeout: float
+    progress: ProgressCallback | None
+    cancel: threading.Event | None
+    done: int = 0
+    total: int = 0  # 0: unknown
 
-class _Progress:
-    """Bytes done over all files; the total grows as each response announces its length."""
+    def check_cancel(self, name: str) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise DownloadCancelled(f"{name}: download cancelled")
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
-        self.callback = callback
-        self.done = 0
-        self.total = 0
+    def measure(self, todo: list[MnistFile]) -> None:
+        """Ask each size with HEAD first, so that progress has one total from the start."""
+        sizes: list[int | None] = []
+        for spec in todo:
+            self.check_cancel(spec.filename)
+            url = self.base_url + spec.filename
+            with _network_errors(url, self.timeout):
+                try:
+                    request = urllib.request.Request(url, method="HEAD")
+                    with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                        sizes.append(_content_length(response))
+                except urllib.error.HTTPError as exc:  # some servers refuse HEAD; GET reports real errors
+                    exc.close()
+                    sizes.append(None)
+        known = [size for size in sizes if size is not None]
+        self.total = sum(known) if len(known) == len(sizes) else 0
 
-    def report(self, name: str) -> None:
-        if self.callback is not None:
-            self.callback(self.done, max(self.total, self.done) if self.total else 0, name)
-
-
-def _download_one(
-    folder: Path,
-    spec: MnistFile,
-    base_url: str,
-    state: _Progress,
-    cancel: threading.Event | None,
-    timeout: float,
-) -> None:
-    url = base_url + spec.filename
-    final = folder / spec.filename
-    part = folder / (spec.filename + ".part")
-    started_at = state.done
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, part.open("wb") as out:
-            length = response.headers.get("Content-Length")
-            expected = int(length) if length and length.isdigit() else None
-            if expected is not None:
-                state.total += expected
-            received = 0
-            while True:
-                if cancel is not None and cancel.is_set():
-                    raise DownloadCancelled(f"{spec.filename}: download cancelled")
-                chunk = response.read(CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
-                received += len(chunk)
-                state.done = started_at + received
-                state.report(spec.filename)
-            if expected is not None and received < expected:
-                raise DownloadError(f"{url}: connection dropped after {received} of {expected} bytes")
-            out.flush()
-            os.fsync(out.fileno())
+    def fetch(self, folder: Path, spec: MnistFile) -> None:
+        url = self.base_url + spec.filename
+        part = folder / (spec.filename + ".part")
         try:
-            md5 = _content_md5(part.read_bytes(), str(part))
-        except MnistError:  # e.g. a gzip cut short by a server that sent no length
-            md5 = ""
-        if md5 != spec.md5:
-            raise DownloadError(f"{url}: wrong content (MD5 of the data does not match MNIST's)")
-        os.replace(part, final)
-        _remove_other_copy(folder, spec)
-    except MnistError:
-        part.unlink(missing_ok=True)
-        raise
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        part.unlink(missing_ok=True)
-        raise DownloadError(_network_message(url, exc)) from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+            # The timeout bounds the connect and every single read on the socket.
+            with (
+                _network_errors(url, self.timeout),
+                urllib.request.urlopen(url, timeout=self.timeout) as response,
+                part.open("wb") as out,
+            ):
+                self._stream(response, out, url, spec.filename)
+                out.flush()
+                os.fsync(out.fileno())  # on disk before the rename makes it count as data
+            if not _is_valid(part, spec):
+                raise DownloadError(f"{spec.filename}: wrong content from {url} (MD5 does not match)")
+            os.replace(part, folder / spec.filename)
+        finally:
+            part.unlink(missing_ok=True)  # after os.replace a no-op; otherwise no half file stays
+
+    def _stream(self, response: http.client.HTTPResponse, out: BinaryIO, url: str, name: str) -> None:
+        expected = _content_length(response)
+        received = 0
+        while True:
+            self.check_cancel(name)
+            try:
+                chunk = response.read(CHUNK)
+            except (http.client.IncompleteRead, ConnectionError):  # closed before Content-Length
+                raise DownloadError(_dropped(url, received, expected)) from None
+            if not chunk:
+                break
+            out.write(chunk)
+            received += len(chunk)
+            self.done += len(chunk)
+            if self.progress is not None:
+                self.progress(self.done, max(self.total, self.done) if self.total else 0, name)
+        if expected is not None and received < expected:
+            raise DownloadError(_dropped(url, received, expected))
 
 
-def _remove_other_copy(folder: Path, spec: MnistFile) -> None:
-    # find_file prefers the .gz, but a wrong uncompressed copy beside it would only confuse people.
-    raw = folder / spec.raw_name
-    if raw.is_file() and not _is_valid(raw, spec):
-        raw.unlink(missing_ok=True)
+def _content_length(response: http.client.HTTPResponse) -> int | None:
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+def _dropped(url: str, received: int, expected: int | None) -> str:
+    of = f" of {expected}" if expected is not None else ""
+    return f"{url.rsplit('/', 1)[-1]}: connection dropped after {received}{of} bytes"
+
+
+@contextlib.contextmanager
+def _network_errors(url: str, timeout: float) -> Iterator[None]:
+    """Turn whatever urllib, http.client or the socket raises into one DownloadError."""
+    try:
+        yield
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
+        raise DownloadError(_network_message(url, exc, timeout)) from None
+
+
+def _network_message(url: str, exc: BaseException, timeout: float) -> str:
+    name = url.rsplit("/", 1)[-1]
+    host = urllib.parse.urlsplit(url).netloc or url
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"{name}: {host} answered HTTP {exc.code} {exc.reason} for {url}"
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError since 3.10
+        return f"{name}: {host} timed out (no answer within {timeout:g} s; slow or no network?)"
+    if isinstance(reason, socket.gaierror):
+        return f"{name}: could not reach {host}: no network?"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{name}: could not reach {host}: connection refused"
+    return f"{name}: download from {host} failed ({reason})"
