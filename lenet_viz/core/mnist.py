@@ -275,7 +275,8 @@ class _Transfer:
             self.check_cancel(name)
             try:
                 chunk = response.read(CHUNK)
-            except (http.client.IncompleteRead, ConnectionError):  # closed before Content-Length
+            except (http.client.IncompleteRead, ConnectionError):  # reset mid-body
+                # (an orderly early close just gives b"" here: the length check below catches it)
                 raise DownloadError(_dropped(url, received, expected)) from None
             if not chunk:
                 break

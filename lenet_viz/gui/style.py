@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import PySide6.QtWidgets  # noqa: F401  (pyqtgraph must see PySide6 imported first)
 import pyqtgraph as pg
+import PySide6.QtWidgets  # noqa: F401  (pyqtgraph must see PySide6 imported first)
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
