@@ -22,6 +22,11 @@ from lenet_viz.core.training import Dataset, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
+DIVERGED_MESSAGE = (
+    "The loss exploded (the learning rate is probably too high), so training is paused and the "
+    "last good weights are back. Lower the learning rate, then press Resume."
+)
+
 DataLoader = Callable[[], tuple[Dataset, Dataset | None]]
 
 
@@ -52,6 +57,7 @@ class TrainingSession:
         self._serial = 0
         self._last_publish = 0.0
         self._pending_lr: float | None = None
+        self._pause_message = ""  # why the session paused itself, if it did
         self._thread: threading.Thread | None = None
         self.trainer: Trainer | None = None
         self.status = "idle"
@@ -114,6 +120,7 @@ class TrainingSession:
             trainer = Trainer(self._model, train, test, self.config, device=self.device)
             self.trainer = trainer
             trainer.add_callback("on_batch_end", self._on_batch_end)
+            trainer.add_callback("on_diverged", self._on_diverged)
             trainer.add_callback("on_epoch_end", lambda t: self._publish("running", force=True))
             self._publish("running", force=True)
             trainer.run(self._stop.is_set, self._wait_if_paused)
@@ -125,17 +132,27 @@ class TrainingSession:
             self._publish_status("failed", self.error, force=True)
 
     def _on_batch_end(self, trainer: Trainer) -> None:
-        lr = self._pending_lr
-        if lr is not None:
-            self._pending_lr = None
-            trainer.set_lr(lr)
         self._publish("running")
 
+    def _apply_pending_lr(self) -> None:
+        lr = self._pending_lr
+        if lr is not None and self.trainer is not None:
+            self._pending_lr = None
+            self.trainer.set_lr(lr)
+
+    def _on_diverged(self, trainer: Trainer) -> None:
+        self._pause_message = DIVERGED_MESSAGE  # published by the wait that follows
+        self.pause()
+
     def _wait_if_paused(self) -> None:
+        """Runs before every batch: waits while paused, then applies a new learning rate."""
         if self._running.is_set():
+            self._apply_pending_lr()
             return
-        self._publish("paused", force=True)
+        self._publish("paused", force=True, message=self._pause_message)
         self._running.wait()
+        self._pause_message = ""
+        self._apply_pending_lr()
         if not self._stop.is_set():
             self._publish("running", force=True)
 

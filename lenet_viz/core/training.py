@@ -8,6 +8,7 @@ times the schedule's factor at the current step, recomputed every step, so chang
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections import defaultdict
@@ -25,6 +26,8 @@ from lenet_viz.core.sdlm import SDLM, hessian_diagonal, paper_eta
 
 OPTIMIZERS = ("adam", "sgd", "sdlm")
 SCHEDULES = ("constant", "cosine", "step", "paper")
+GOOD_STATE_EVERY = 50  # steps between copies of the weights a diverging run falls back to
+DIVERGENCE_FACTOR = 50.0  # a batch loss this many times the smoothed loss means divergence
 CURVATURE_SAMPLES = 500  # patterns used to re-estimate SDLM's Hessian diagonal before each pass
 
 
@@ -162,10 +165,13 @@ class Trainer:
         self.images_per_second = 0.0
         self.last_eval: EvalResult | None = None
         self._callbacks: dict[str, list[Callback]] = defaultdict(list)
+        self._good_state: tuple[dict[str, Tensor], dict[str, Any]] | None = None
+        self.divergences = 0
+        self.remember_good()
 
     # -- configuration ------------------------------------------------------------------
     def add_callback(self, event: str, callback: Callback) -> None:
-        """``event`` is "on_batch_end" or "on_epoch_end"."""
+        """``event`` is "on_batch_end", "on_epoch_end" or "on_diverged"."""
         self._callbacks[event].append(callback)
 
     def set_lr(self, lr: float) -> None:
@@ -246,6 +252,11 @@ class Trainer:
                 images = augment_batch(images, self.generator)
             output = model(model.to_input(images))
             loss = model.loss(output, labels)
+            if self._diverged(float(loss.detach())):
+                self.restore_last_good()
+                self.batch -= 1
+                self._fire("on_diverged")  # listeners pause the run; the loop then waits
+                continue
             for group in self.optimizer.param_groups:
                 group["lr"] = self.current_lr
             self.optimizer.zero_grad(set_to_none=True)
@@ -255,6 +266,8 @@ class Trainer:
 
             self.last_loss = float(loss.detach())
             self.history.add_batch(self.step, self.last_loss)
+            if self.step % GOOD_STATE_EVERY == 0:
+                self.remember_good()
             with torch.no_grad():
                 correct += int((model.classify(output) == labels).sum())
             loss_sum += self.last_loss * len(index)
@@ -281,6 +294,25 @@ class Trainer:
             images = augment_batch(images, self.generator)
         chain = self.model.primitives()  # type: ignore[operator]
         self.optimizer.set_curvature(hessian_diagonal(chain, self.model.to_input(images)))
+
+    def remember_good(self) -> None:
+        """Copy the weights and optimizer state a diverging run will fall back to."""
+        weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self._good_state = (weights, copy.deepcopy(self.optimizer.state_dict()))
+
+    def restore_last_good(self) -> None:
+        assert self._good_state is not None
+        weights, optimizer_state = self._good_state
+        self.model.load_state_dict(weights)
+        self.optimizer.load_state_dict(copy.deepcopy(optimizer_state))
+        self.divergences += 1
+
+    def _diverged(self, loss: float) -> bool:
+        """NaN or Inf, or far above the smoothed loss so far (an explosion on its way to Inf)."""
+        if not math.isfinite(loss):
+            return True
+        smoothed = self.history.smoothed_loss
+        return bool(smoothed) and loss > DIVERGENCE_FACTOR * max(smoothed[-1], 1.0)
 
     def _update_rate(self, images: int, seconds: float) -> None:
         if seconds <= 0:

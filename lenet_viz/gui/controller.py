@@ -283,6 +283,8 @@ class Controller(QObject):
             self._set_state("failed")
             self.error.emit("Training stopped", snapshot.message)
             return
+        if snapshot.status == "paused" and snapshot.message and self.state != "paused":
+            self.error.emit("Training paused", snapshot.message)  # the session paused itself
         if snapshot.progress.total_steps:
             # Our own trainer's tensors: names and shapes are right, so skip the file checks.
             self.model.load_state_dict(snapshot.weights)

@@ -139,3 +139,41 @@ def test_session_reports_failures(mnist_slice):
     assert session.join(5)
     snap = session.latest()
     assert snap is not None and snap.status == "failed" and "disk on fire" in snap.message
+
+
+def test_divergence_restores_good_weights_and_fires(mnist_slice):
+    train, _ = mnist_slice
+    trainer = Trainer(create_model(seed=0), train, None,
+                      TrainConfig(epochs=1, optimizer="sgd", lr=10.0, schedule="constant", augment=False))
+    events = []
+    trainer.add_callback("on_diverged", lambda t: events.append(t.step))
+    trainer.run(should_stop=lambda: bool(events))
+    assert events, "a learning rate of 10 must blow up"
+    assert trainer.divergences == 1
+    assert all(math.isfinite(x) and x < 1e3 for x in trainer.history.batch_loss)  # the bad batch is not kept
+    state = trainer.model.state_dict()
+    assert all(torch.isfinite(v).all() for v in state.values())
+    # The restored weights still produce a sane loss.
+    images = train.images[:256].float() / 255
+    loss = trainer.model.loss(trainer.model(trainer.model.to_input(images)), train.labels[:256])
+    assert loss.item() < 10
+
+
+def test_session_pauses_with_a_reason_when_the_loss_explodes(mnist_slice):
+    session = TrainingSession(create_model(seed=0), lambda: mnist_slice,
+                              TrainConfig(epochs=5, optimizer="sgd", lr=10.0, schedule="constant",
+                                          augment=False), publish_hz=100)
+    session.start()
+    try:
+        snaps = []
+        assert wait_for(lambda: (s := session.latest()) is not None and s.status == "paused"
+                        and not snaps.append(s))
+        assert "learning rate" in snaps[-1].message
+        assert session.is_paused
+        assert all(torch.isfinite(w).all() for w in snaps[-1].weights.values())
+        session.set_lr(1e-3)
+        session.resume()
+        assert wait_for(lambda: (s := session.latest()) is not None and s.status == "running")
+    finally:
+        session.stop()
+        assert session.join(2)

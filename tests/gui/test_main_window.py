@@ -73,7 +73,9 @@ def test_train_pause_stop_buttons(window, qtbot):
     )
     assert not np.array_equal(window.c1_kernels.current, kernels_before)
     assert "images/s" in panel.speed.text()
-    assert len(window.loss_view.smooth.getData()[0]) > 0
+    # Curves redraw a few times a second, not on every snapshot.
+    qtbot.waitUntil(lambda: window.loss_view.smooth.getData()[0] is not None
+                    and len(window.loss_view.smooth.getData()[0]) > 0, timeout=3000)
     assert not panel.train_button.isEnabled()
 
     panel.pause_button.click()
@@ -164,3 +166,19 @@ def test_variant_switch_swaps_model_views_and_counts(window, qtbot):
     window.variant_choice.setCurrentIndex(window.variant_choice.findData("modern"))
     assert window.controller.model.variant == "modern" and window.output_view.mode == "probability"
     assert window.vector_views["F6"].current.shape == (12, 7)
+
+
+def test_exploding_loss_pauses_with_a_message(window, qtbot):
+    from lenet_viz.core.training import TrainConfig
+
+    draw_stroke(window.drawing_pad, SEVEN)
+    window.controller.start_training(
+        TrainConfig(epochs=3, optimizer="sgd", lr=10.0, schedule="constant", augment=False)
+    )
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=20000)
+    assert "learning rate" in window.last_error
+    assert window.training_panel.pause_button.text() == "Resume"
+    weights = window.controller.model.state_dict().values()
+    assert all(torch.isfinite(w).all() and w.abs().max() < 100 for w in weights)
+    window.training_panel.stop_button.click()
+    qtbot.waitUntil(lambda: window.controller.state == "stopped", timeout=5000)
