@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,14 +26,15 @@ from lenet_viz.core.checkpoint import (
     save_checkpoint,
     shipped_weights_path,
 )
+from lenet_viz.core.autosave import Autosave
 from lenet_viz.core.data import load_datasets
 from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
 from lenet_viz.core.model import LeNet5
-from lenet_viz.core.paths import mnist_dir
+from lenet_viz.core.paths import checkpoint_dir, mnist_dir
 from lenet_viz.core.preprocess import preprocess_canvas
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
-from lenet_viz.core.training import TrainConfig
+from lenet_viz.core.training import Dataset, TrainConfig
 from lenet_viz.core.variants import create_model
 
 if TYPE_CHECKING:
@@ -110,6 +112,10 @@ class Controller(QObject):
         self.probabilities: np.ndarray | None = None
         self._refresh_pending = False
         self._curves_drawn_at = 0.0
+        self._dataset_cache: tuple[Path, tuple[Dataset, Dataset]] | None = None
+        self.train_limit: int | None = None  # use only the first N images (quick demos, tests)
+        self.autosave = Autosave(checkpoint_dir() / "autosave")
+        self._autosaved_epoch = 0
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
@@ -187,17 +193,13 @@ class Controller(QObject):
 
     def revert_to_shipped(self) -> None:
         self.stop_training(wait=True)
-        self._replace_model(
-            load_checkpoint(shipped_weights_path(self.model.variant)), "shipped weights"
-        )
+        self._replace_model(load_checkpoint(shipped_weights_path(self.model.variant)), "shipped weights")
 
     def reset_weights(self) -> None:
         """Fresh random weights (stops a running training first)."""
         self.stop_training(wait=True)
         self.window.clear_curves()
-        self._replace_model(
-            create_model(self.model.variant, seed=random.randrange(2**31)), "random weights"
-        )
+        self._replace_model(create_model(self.model.variant, seed=random.randrange(2**31)), "random weights")
 
     def save_model(self, path: str | os.PathLike[str]) -> bool:
         meta = {"source": self.model_source}
@@ -226,18 +228,28 @@ class Controller(QObject):
             self._pending_config = config
             self.window.ask_download(self.data_dir)
             return
-        folder = self.data_dir
         self.session = TrainingSession(
             self.model,
-            lambda: load_datasets(folder),
+            partial(self._datasets, self.data_dir),
             config,
             device=self.device,
             num_threads=os.cpu_count() or 1,
         )
         self.window.clear_curves()
         self.session.start()
+        self._autosaved_epoch = 0
+        self.autosave.begin_run()
         self._set_state("loading")
         self.poll_timer.start()
+
+    def _datasets(self, folder: Path) -> tuple[Dataset, Dataset]:
+        """MNIST for ``folder``, read once: the next Train starts at once. Runs on the worker."""
+        cached = self._dataset_cache
+        if cached is not None and cached[0] == folder and self.train_limit is None:
+            return cached[1]
+        datasets = load_datasets(folder, self.train_limit)
+        self._dataset_cache = (folder, datasets)  # one rebinding: safe to read from any thread
+        return datasets
 
     def pause_or_resume(self) -> None:
         session = self.session
@@ -297,18 +309,31 @@ class Controller(QObject):
                 self.window.accuracy_view.set_curves(snapshot.curves)
             self.show_kernels()
             self.refresh()
+            if snapshot.progress.epoch > self._autosaved_epoch:
+                self._autosave(snapshot)
             if self.model_source != "trained in this window":
                 self.model_source = "trained in this window"
                 self.window.set_model(self.model, self.model_source)
         else:
             self.window.training_panel.status.setText(snapshot.message or "Loading MNIST…")
         # A paused session publishes "paused" itself; keep the user's last request otherwise.
-        if snapshot.status != self.state and not (
-            self.state == "paused" and snapshot.status == "running"
-        ):
+        if snapshot.status != self.state and not (self.state == "paused" and snapshot.status == "running"):
             self._set_state(snapshot.status)
 
+    def _autosave(self, snapshot: TrainingSnapshot) -> None:
+        """Last (and best) epoch into the autosave folder; a full disk must not stop training."""
+        self._autosaved_epoch = snapshot.progress.epoch
+        accuracy = snapshot.curves.test_accuracy
+        try:
+            self.autosave.save_epoch(
+                self.model, snapshot.progress.epoch, float(accuracy[-1]) if len(accuracy) else None
+            )
+        except OSError as exc:
+            log.warning("autosave failed: %s", exc)
+
     def _set_state(self, state: str) -> None:
+        if state in {"finished", "stopped", "failed"}:
+            self.autosave.end_run()
         if state != self.state:
             self.state = state
             self.window.training_panel.set_state(state)
@@ -360,8 +385,16 @@ class Controller(QObject):
         if self.download is not None:
             self.download.cancel.set()
         if self.session is not None:
+            was_training = self.session.is_alive
             self.session.stop()
             if not self.session.join(timeout):
                 log.warning("training thread did not stop within %.1f s", timeout)
+            if was_training:  # keep what was learnt: the latest weights go to the last autosave
+                snapshot = self.session.latest() or self.last_snapshot
+                if snapshot is not None and snapshot.progress.total_steps:
+                    self.model.load_state_dict(snapshot.weights)
+                    self.last_snapshot = snapshot
+                    self._autosave(snapshot)
+            self.autosave.end_run()
         if self.download is not None:
             self.download.thread.join(0.3)

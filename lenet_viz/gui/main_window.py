@@ -113,6 +113,10 @@ class MainWindow(QMainWindow):
             self.show_error(
                 "Could not load the model", problem + "\nThe shipped weights are loaded instead."
             )
+        self.recover_box: QMessageBox | None = None
+        recoverable = self.controller.autosave.recoverable()
+        if recoverable is not None:
+            self._offer_recovery(recoverable)
 
     # -- construction --------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -356,6 +360,25 @@ class MainWindow(QMainWindow):
             self.controller.start_training()
 
     # -- dialogs -------------------------------------------------------------------------
+    def _offer_recovery(self, path: Path) -> None:
+        """The last run did not end cleanly: offer its last autosave (without blocking start-up)."""
+        box = QMessageBox(self)
+        box.setObjectName("recover_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Recover the last training?")
+        box.setText("lenet-viz closed unexpectedly while training.")
+        box.setInformativeText(f"Load the weights saved after its last epoch?\n{path}")
+        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Discard", QMessageBox.ButtonRole.RejectRole)
+
+        def answered() -> None:
+            if box.clickedButton() is recover:
+                self.controller.load_model_file(path)
+            self.controller.autosave.end_run()
+
+        box.finished.connect(answered)
+        box.open()
+        self.recover_box = box
     def _show_download_dialog(self) -> None:
         dialog = QProgressDialog("Connecting…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Downloading MNIST")

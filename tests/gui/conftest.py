@@ -14,6 +14,12 @@ from lenet_viz.gui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
+def private_user_folders(tmp_path, monkeypatch):
+    """Autosaves and saved models go to a temporary folder, never the real user's."""
+    monkeypatch.setenv("LENET_VIZ_CHECKPOINTS", str(tmp_path / "checkpoints"))
+
+
+@pytest.fixture(autouse=True)
 def no_leftover_threads():
     before = set(threading.enumerate())
     yield
@@ -25,8 +31,7 @@ def no_leftover_threads():
 
 
 @pytest.fixture
-def window(qtbot, mnist_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("LENET_VIZ_CHECKPOINTS", str(tmp_path / "checkpoints"))
+def window(qtbot, mnist_dir):
     win = MainWindow(data_dir=mnist_dir)
     qtbot.addWidget(win)
     win.resize(1400, 900)
