@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POLL_INTERVAL_MS = 33  # ~30 Hz: smooth to the eye, cheap for the training thread
+POLL_INTERVAL_MS = 40  # 25 Hz: smooth to the eye; every frame costs the trainer CPU
 CURVE_INTERVAL_S = 0.25
 
 
