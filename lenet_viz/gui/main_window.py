@@ -313,8 +313,8 @@ class MainWindow(QMainWindow):
         for name, panel in self.layer_panels().items():
             count = counts[name]
             panel.subtitle_label.setText(
-                f"{LAYER_DESCRIPTIONS[model.variant][name]} · {count.parameters:,} params · "
-                f"{count.connections:,} connections"
+                f"{LAYER_DESCRIPTIONS[model.variant][name]}\n"
+                f"{count.parameters:,} params · {count.connections:,} connections"
             )
             panel.setToolTip(LAYER_TOOLTIPS[name])
         self.output_view.set_mode("distance" if model.variant == "classic" else "probability")

@@ -41,13 +41,13 @@ def _marked_series(plot: pg.PlotWidget, colour: str, symbol: str, name: str) -> 
     )
 
 
-def _plot(left: str, bottom: str) -> pg.PlotWidget:
+def _plot(left: str, bottom: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidget:
     plot = pg.PlotWidget()
     plot.setMenuEnabled(False)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)
-    plot.addLegend(offset=(-10, 10), labelTextSize="10pt")
+    plot.addLegend(offset=legend_offset, labelTextSize="10pt")  # negative: from the right/bottom
     return plot
 
 
@@ -84,7 +84,8 @@ class LossView(TitledPanel):
 class AccuracyView(TitledPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("ACCURACY", "on the training and test sets, after each epoch", "", parent)
-        self.plot = _plot("accuracy (%)", "epoch")
+        # Bottom right: accuracy climbs towards the top, so the legend stays out of its way.
+        self.plot = _plot("accuracy (%)", "epoch", legend_offset=(-10, -10))
         self.train = _marked_series(self.plot, style.ACCENT, "s", "train")
         self.test = _marked_series(self.plot, style.ACCENT_2, "o", "test")
         self.plot.setXRange(0.5, 4.5)
