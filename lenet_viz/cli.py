@@ -99,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--download", action="store_true", help="download MNIST first if it is missing"
     )
     train.add_argument(
+        "--state",
+        metavar="FILE",
+        help="also keep a resumable training state in FILE, written after every epoch and on Ctrl+C",
+    )
+    train.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue the training state in FILE exactly where it stopped (its settings are used)",
+    )
+    train.add_argument(
         "--out",
         metavar="FILE",
         help="where to save the weights "
@@ -289,8 +299,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         except MnistError as exc:
             raise UserFacingError(str(exc)) from None
     train, test = _datasets(folder, args.limit)
-    model = _load_model(args.init) if args.init else create_model(args.variant, seed=args.seed)
-    trainer = Trainer(model, train, test, config, device=device)
+    if args.resume:
+        from lenet_viz.core.checkpoint import CheckpointError
+        from lenet_viz.core.resume import load_training_state
+
+        try:
+            trainer = load_training_state(args.resume, train, test, device=device)
+        except CheckpointError as exc:
+            raise UserFacingError(str(exc)) from None
+        config = trainer.config
+        print(f"resuming {args.resume} at epoch {trainer.epoch + 1}, batch {trainer.batch} (its settings apply)")
+    else:
+        model = _load_model(args.init) if args.init else create_model(args.variant, seed=args.seed)
+        trainer = Trainer(model, train, test, config, device=device)
+    model = trainer.model
     bar = _ProgressLine("train")
     trainer.add_callback(
         "on_batch_end",
@@ -313,8 +335,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
 
     trainer.add_callback("on_epoch_end", report)
+    if args.state:
+        from lenet_viz.core.resume import save_training_state
+
+        trainer.add_callback("on_epoch_end", lambda t: save_training_state(t, args.state))
     started = time.perf_counter()
-    trainer.run()
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        bar.finish()
+        if args.state:
+            save_training_state(trainer, args.state)
+            print(f"interrupted; continue with: lenet-viz train --resume {args.state}", file=sys.stderr)
+        raise
     out = (
         Path(args.out)
         if args.out

@@ -1,16 +1,20 @@
 """Autosaves of a training run: the last and the best epoch, and a marker while a run is live.
 
-The marker file exists from the start of a training run until it ends or the app closes cleanly;
-finding it at the next start means the app died mid-run, so the last autosave is worth offering.
+Autosaves are full training states (see :mod:`lenet_viz.core.resume`), so a recovered run
+continues exactly where it stopped. The marker file exists from the start of a training run
+until it ends or the app closes cleanly; finding it at the next start means the app died
+mid-run, so the last autosave is worth offering.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-from lenet_viz.core.checkpoint import CheckpointError, read_metadata, save_checkpoint
-from lenet_viz.core.model import LeNet5
+from lenet_viz.core.checkpoint import CheckpointError, read_metadata
+from lenet_viz.core.resume import save_training_state
+from lenet_viz.core.training import Trainer
 
 MARKER = "training-in-progress"
 
@@ -36,14 +40,15 @@ class Autosave:
     def end_run(self) -> None:
         self.marker.unlink(missing_ok=True)
 
-    def save_epoch(self, model: LeNet5, epoch: int, test_accuracy: float | None) -> None:
-        """Write the last autosave, and the best one when ``test_accuracy`` beats it (atomic writes)."""
-        meta = {"epoch": str(epoch), "source": "autosave"}
-        if test_accuracy is not None:
-            meta["test_accuracy"] = f"{test_accuracy:.4f}"
-        save_checkpoint(model, self.last_path(model.variant), meta)
-        if test_accuracy is not None and test_accuracy > self.best_accuracy(model.variant):
-            save_checkpoint(model, self.best_path(model.variant), meta)
+    def save(self, trainer: Trainer) -> None:
+        """The run's state as the last autosave, and as the best when its test accuracy is higher."""
+        variant = trainer.model.variant
+        last = save_training_state(trainer, self.last_path(variant))
+        accuracy = trainer.history.test_accuracy
+        if accuracy and accuracy[-1] > self.best_accuracy(variant):
+            tmp = self.best_path(variant).with_suffix(".tmp")
+            shutil.copyfile(last, tmp)
+            os.replace(tmp, self.best_path(variant))
 
     def best_accuracy(self, variant: str) -> float:
         try:

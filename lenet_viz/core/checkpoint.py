@@ -47,7 +47,12 @@ def save_checkpoint(
     meta = {"format": FORMAT_TAG, "variant": model.variant}
     meta.update({str(k): str(v) for k, v in (metadata or {}).items()})
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    data = safetensors_save(state, metadata=meta)
+    return write_atomic(safetensors_save(state, metadata=meta), path)
+
+
+def write_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` to ``path`` so that a crash at any moment leaves the old file or the new one."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -85,6 +90,8 @@ def load_checkpoint(path: str | os.PathLike[str], variant: str | None = None) ->
             state = safetensors_load(data)
         except Exception as exc:  # safetensors raises its own error types for bad bytes
             raise CheckpointError(f"{path}: not a valid weights file ({_short(exc)})") from None
+        # A training state also holds "optimizer/..." and "trainer/..." entries: not weights.
+        state = {k: v for k, v in state.items() if "/" not in k}
     chosen = variant or meta.get("variant") or _guess_variant(state)
     if chosen not in MODEL_VARIANTS:
         raise CheckpointError(f"{path}: unknown model variant {chosen!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from lenet_viz.core.autosave import Autosave
 from lenet_viz.core.model import LeNet5
+from lenet_viz.core.resume import load_training_state
 from lenet_viz.core.snapshot import Curves, Mailbox, Progress, TrainingSnapshot
 from lenet_viz.core.training import Dataset, TrainConfig, Trainer
 
@@ -42,7 +45,11 @@ class TrainingSession:
         device: str = "cpu",
         publish_hz: float = 30.0,
         num_threads: int | None = None,
+        resume_from: str | os.PathLike[str] | None = None,
+        autosave: Autosave | None = None,
     ) -> None:
+        """``resume_from``: a training state to continue exactly (its settings win over ``config``).
+        ``autosave``: where each epoch's state, and the state at a stop, are written."""
         config.validate()
         self.config = config
         self.device = device
@@ -50,6 +57,8 @@ class TrainingSession:
         self._load_data = load_data
         self._publish_interval = 1.0 / publish_hz
         self._num_threads = num_threads
+        self._resume_from = resume_from
+        self._autosave = autosave
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
@@ -117,19 +126,37 @@ class TrainingSession:
             if self._stop.is_set():
                 self.status = "stopped"
                 return
-            trainer = Trainer(self._model, train, test, self.config, device=self.device)
+            if self._resume_from is not None:
+                trainer = load_training_state(self._resume_from, train, test, device=self.device)
+                self.config = trainer.config
+            else:
+                trainer = Trainer(self._model, train, test, self.config, device=self.device)
             self.trainer = trainer
             trainer.add_callback("on_batch_end", self._on_batch_end)
             trainer.add_callback("on_diverged", self._on_diverged)
-            trainer.add_callback("on_epoch_end", lambda t: self._publish("running", force=True))
+            trainer.add_callback("on_epoch_end", self._on_epoch_end)
             self._publish("running", force=True)
             trainer.run(self._stop.is_set, self._wait_if_paused)
             final = "stopped" if self._stop.is_set() and not trainer.finished else "finished"
+            if final == "stopped":
+                self._save_autosave(trainer)  # keep what was learnt since the last epoch
             self._publish(final, force=True)
         except Exception as exc:  # reported to the user, never lost in the thread
             log.exception("training failed")
             self.error = f"{type(exc).__name__}: {exc}"
             self._publish_status("failed", self.error, force=True)
+
+    def _on_epoch_end(self, trainer: Trainer) -> None:
+        self._save_autosave(trainer)
+        self._publish("running", force=True)
+
+    def _save_autosave(self, trainer: Trainer) -> None:
+        if self._autosave is None:
+            return
+        try:
+            self._autosave.save(trainer)
+        except OSError as exc:  # a full or read-only disk must not stop the training
+            log.warning("autosave failed: %s", exc)
 
     def _on_batch_end(self, trainer: Trainer) -> None:
         self._publish("running")
@@ -188,9 +215,7 @@ class TrainingSession:
             eta_seconds=trainer.eta_seconds,
             lr=trainer.current_lr,
         )
-        weights = {
-            k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()
-        }
+        weights = {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
         confusion = trainer.last_eval.confusion.copy() if trainer.last_eval is not None else None
         self._mailbox.put(
             TrainingSnapshot(self._serial, status, weights, progress, curves, message, confusion)
@@ -207,6 +232,4 @@ class TrainingSession:
         curves = Curves(empty_i, empty_f, empty_f, empty_i, empty_f, empty_f, empty_f, empty_f)
         progress = Progress(0, self.config.epochs, 0, 0, 0, 0, 0.0, float("nan"), self.config.lr)
         weights = {k: v.detach().clone() for k, v in self._model.state_dict().items()}
-        self._mailbox.put(
-            TrainingSnapshot(self._serial, status, weights, progress, curves, message)
-        )
+        self._mailbox.put(TrainingSnapshot(self._serial, status, weights, progress, curves, message))

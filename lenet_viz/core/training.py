@@ -79,6 +79,17 @@ class Dataset:
 
 
 @dataclass
+class EpochProgress:
+    """Where the current pass stands, so a stopped or resumed run continues at the next batch."""
+
+    order: Tensor  # the pass's random order of training images
+    next_batch: int = 0
+    correct: int = 0
+    loss_sum: float = 0.0
+    seen: int = 0
+
+
+@dataclass
 class EvalResult:
     loss: float
     accuracy: float
@@ -118,9 +129,7 @@ class History:
 def schedule_factor(schedule: str, step: int, total_steps: int, steps_per_epoch: int) -> float:
     """Multiplier of the base learning rate at ``step`` (0-based) for ``schedule``."""
     if schedule == "cosine":
-        warmup = min(
-            100, max(1, total_steps // 20)
-        )  # a short warm-up keeps Adam's first steps sane
+        warmup = min(100, max(1, total_steps // 20))  # a short warm-up keeps Adam's first steps sane
         if step < warmup:
             return (step + 1) / warmup
         progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
@@ -164,6 +173,7 @@ class Trainer:
         self.last_loss = float("nan")
         self.images_per_second = 0.0
         self.last_eval: EvalResult | None = None
+        self.current_epoch: EpochProgress | None = None
         self._callbacks: dict[str, list[Callback]] = defaultdict(list)
         self._good_state: tuple[dict[str, Tensor], dict[str, Any]] | None = None
         self.divergences = 0
@@ -182,9 +192,7 @@ class Trainer:
 
     @property
     def current_lr(self) -> float:
-        factor = schedule_factor(
-            self.config.schedule, self.step, self.total_steps, self.steps_per_epoch
-        )
+        factor = schedule_factor(self.config.schedule, self.step, self.total_steps, self.steps_per_epoch)
         return self.base_lr * factor
 
     @property
@@ -229,23 +237,26 @@ class Trainer:
         should_stop: Callable[[], bool] = lambda: False,
         wait_if_paused: Callable[[], None] = lambda: None,
     ) -> bool:
-        """One pass over the training data. False if stopped before the end."""
+        """One pass over the training data (or the rest of it, after a stop or a resume).
+
+        False if stopped before the end; calling again continues from the next batch.
+        """
         model, cfg = self.model, self.config
         model.train()
-        if isinstance(self.optimizer, SDLM):
-            self.estimate_curvature()
-        order = torch.randperm(len(self.train_data), generator=self.generator)
-        correct = 0
-        loss_sum = 0.0
-        seen = 0
-        for self.batch, start in enumerate(range(0, len(order), cfg.batch_size), start=1):
+        if self.current_epoch is None:
+            if isinstance(self.optimizer, SDLM):
+                self.estimate_curvature()
+            self.current_epoch = EpochProgress(torch.randperm(len(self.train_data), generator=self.generator))
+        ep = self.current_epoch
+        while ep.next_batch < self.steps_per_epoch:
+            self.batch = ep.next_batch
             wait_if_paused()
             if should_stop():
-                self.batch -= 1
                 return False
             # Timed from here, so time spent paused never counts against images per second.
             batch_clock = time.perf_counter()
-            index = order[start : start + cfg.batch_size]
+            start = ep.next_batch * cfg.batch_size
+            index = ep.order[start : start + cfg.batch_size]
             images = self.train_data.images[index].float().div_(255.0)  # (B, 28, 28)
             labels = self.train_data.labels[index].to(self.device)
             if cfg.augment:
@@ -254,7 +265,6 @@ class Trainer:
             loss = model.loss(output, labels)
             if self._diverged(float(loss.detach())):
                 self.restore_last_good()
-                self.batch -= 1
                 self._fire("on_diverged")  # listeners pause the run; the loop then waits
                 continue
             for group in self.optimizer.param_groups:
@@ -263,17 +273,21 @@ class Trainer:
             loss.backward()  # type: ignore[no-untyped-call]
             self.optimizer.step()
             self.step += 1
+            ep.next_batch += 1
+            self.batch = ep.next_batch
 
             self.last_loss = float(loss.detach())
             self.history.add_batch(self.step, self.last_loss)
             if self.step % GOOD_STATE_EVERY == 0:
                 self.remember_good()
             with torch.no_grad():
-                correct += int((model.classify(output) == labels).sum())
-            loss_sum += self.last_loss * len(index)
-            seen += len(index)
+                ep.correct += int((model.classify(output) == labels).sum())
+            ep.loss_sum += self.last_loss * len(index)
+            ep.seen += len(index)
             self._fire("on_batch_end")
             self._update_rate(len(index), time.perf_counter() - batch_clock)
+        self.current_epoch = None
+        loss_sum, correct, seen = ep.loss_sum, ep.correct, ep.seen
         self.epoch += 1
         self.history.epoch_steps.append(self.step)
         self.history.train_loss.append(loss_sum / max(1, seen))

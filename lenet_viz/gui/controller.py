@@ -21,17 +21,18 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from lenet_viz.core.autosave import Autosave
 from lenet_viz.core.checkpoint import (
     load_checkpoint,
     save_checkpoint,
     shipped_weights_path,
 )
-from lenet_viz.core.autosave import Autosave
 from lenet_viz.core.data import load_datasets
 from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
 from lenet_viz.core.model import LeNet5
 from lenet_viz.core.paths import checkpoint_dir, mnist_dir
 from lenet_viz.core.preprocess import preprocess_canvas
+from lenet_viz.core.resume import is_training_state
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
 from lenet_viz.core.training import Dataset, TrainConfig
@@ -115,7 +116,8 @@ class Controller(QObject):
         self._dataset_cache: tuple[Path, tuple[Dataset, Dataset]] | None = None
         self.train_limit: int | None = None  # use only the first N images (quick demos, tests)
         self.autosave = Autosave(checkpoint_dir() / "autosave")
-        self._autosaved_epoch = 0
+        #: A training state to continue exactly at the next Train (set by recovery or Open model).
+        self.resume_path: Path | None = None
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
@@ -162,7 +164,8 @@ class Controller(QObject):
         self.refresh()
 
     # -- model management --------------------------------------------------------------
-    def _replace_model(self, model: LeNet5, source: str) -> None:
+    def _replace_model(self, model: LeNet5, source: str, resume_path: Path | None = None) -> None:
+        self.resume_path = resume_path
         variant_changed = model.variant != self.model.variant
         self.model = model.cpu().eval()
         self.model_source = source
@@ -188,7 +191,12 @@ class Controller(QObject):
             self.error.emit("Could not load the model", str(exc))
             return False
         self.stop_training(wait=True)
-        self._replace_model(model, Path(path).name)
+        # A training state (an autosave, or `lenet-viz train --state`) also continues exactly.
+        self._replace_model(model, Path(path).name, Path(path) if is_training_state(path) else None)
+        if self.resume_path is not None:
+            self.window.statusBar().showMessage(
+                "This file holds a whole training run: Train continues it where it stopped.", 8000
+            )
         return True
 
     def revert_to_shipped(self) -> None:
@@ -234,10 +242,12 @@ class Controller(QObject):
             config,
             device=self.device,
             num_threads=os.cpu_count() or 1,
+            resume_from=self.resume_path,
+            autosave=self.autosave,
         )
+        self.resume_path = None  # once resumed, the run goes on from the session's own state
         self.window.clear_curves()
         self.session.start()
-        self._autosaved_epoch = 0
         self.autosave.begin_run()
         self._set_state("loading")
         self.poll_timer.start()
@@ -309,8 +319,6 @@ class Controller(QObject):
                 self.window.accuracy_view.set_curves(snapshot.curves)
             self.show_kernels()
             self.refresh()
-            if snapshot.progress.epoch > self._autosaved_epoch:
-                self._autosave(snapshot)
             if self.model_source != "trained in this window":
                 self.model_source = "trained in this window"
                 self.window.set_model(self.model, self.model_source)
@@ -319,17 +327,6 @@ class Controller(QObject):
         # A paused session publishes "paused" itself; keep the user's last request otherwise.
         if snapshot.status != self.state and not (self.state == "paused" and snapshot.status == "running"):
             self._set_state(snapshot.status)
-
-    def _autosave(self, snapshot: TrainingSnapshot) -> None:
-        """Last (and best) epoch into the autosave folder; a full disk must not stop training."""
-        self._autosaved_epoch = snapshot.progress.epoch
-        accuracy = snapshot.curves.test_accuracy
-        try:
-            self.autosave.save_epoch(
-                self.model, snapshot.progress.epoch, float(accuracy[-1]) if len(accuracy) else None
-            )
-        except OSError as exc:
-            log.warning("autosave failed: %s", exc)
 
     def _set_state(self, state: str) -> None:
         if state in {"finished", "stopped", "failed"}:
@@ -385,16 +382,10 @@ class Controller(QObject):
         if self.download is not None:
             self.download.cancel.set()
         if self.session is not None:
-            was_training = self.session.is_alive
+            # The worker saves its state to the last autosave as it stops (see TrainingSession).
             self.session.stop()
             if not self.session.join(timeout):
                 log.warning("training thread did not stop within %.1f s", timeout)
-            if was_training:  # keep what was learnt: the latest weights go to the last autosave
-                snapshot = self.session.latest() or self.last_snapshot
-                if snapshot is not None and snapshot.progress.total_steps:
-                    self.model.load_state_dict(snapshot.weights)
-                    self.last_snapshot = snapshot
-                    self._autosave(snapshot)
             self.autosave.end_run()
         if self.download is not None:
             self.download.thread.join(0.3)

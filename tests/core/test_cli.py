@@ -77,3 +77,16 @@ def test_train_short_run_saves_a_loadable_model(mnist_dir, tmp_path, capsys):
     assert load_checkpoint(out).variant == "modern"
     assert float(read_metadata(out)["test_accuracy"]) > 0.5  # chance is 0.1
     assert "epoch 1/1" in capsys.readouterr().out
+
+
+def test_train_state_and_resume(mnist_dir, tmp_path, capsys):
+    from lenet_viz.core.resume import is_training_state
+
+    state = tmp_path / "state.safetensors"
+    common = ["train", "--data-dir", str(mnist_dir), "--limit", "1000"]
+    assert main([*common, "--epochs", "1", "--state", str(state), "--out", str(tmp_path / "a.safetensors")]) == 0
+    assert is_training_state(state)
+    assert main([*common, "--resume", str(state), "--out", str(tmp_path / "b.safetensors")]) == 0
+    assert "resuming" in capsys.readouterr().out
+    assert main([*common, "--resume", str(tmp_path / "a.safetensors")]) == 1
+    assert "weights only" in capsys.readouterr().err

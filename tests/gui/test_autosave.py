@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QPushButton
 
 from lenet_viz.core.autosave import Autosave
 from lenet_viz.core.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from lenet_viz.core.resume import is_training_state
 from lenet_viz.core.training import TrainConfig
 from lenet_viz.core.variants import create_model
 from lenet_viz.gui.main_window import MainWindow
@@ -31,7 +32,7 @@ def test_each_epoch_is_autosaved_and_the_marker_cleared(window, qtbot):
     assert not (autosave_dir() / "training-in-progress").exists()
 
 
-def test_closing_mid_run_saves_the_latest_weights(qtbot, mnist_dir):
+def test_closing_mid_run_saves_a_state_that_resumes_exactly(qtbot, mnist_dir):
     win = MainWindow(data_dir=mnist_dir)
     qtbot.addWidget(win)
     win.show()
@@ -39,10 +40,22 @@ def test_closing_mid_run_saves_the_latest_weights(qtbot, mnist_dir):
     qtbot.waitUntil(lambda: win.controller.last_snapshot is not None
                     and win.controller.last_snapshot.progress.step > 30, timeout=20000)
     win.close()
-    saved = load_checkpoint(autosave_dir() / "modern-last.safetensors")
-    final = win.controller.last_snapshot.weights
-    assert all((saved.state_dict()[k] == v).all() for k, v in final.items())
+    trainer = win.controller.session.trainer
+    path = autosave_dir() / "modern-last.safetensors"
+    assert is_training_state(path)
+    saved = load_checkpoint(path)
+    assert all((saved.state_dict()[k] == v).all() for k, v in trainer.model.state_dict().items())
     assert not (autosave_dir() / "training-in-progress").exists()
+    # Opening that file in a new window and pressing Train continues the same run.
+    win2 = MainWindow(data_dir=mnist_dir)
+    qtbot.addWidget(win2)
+    assert win2.controller.load_model_file(path)
+    assert win2.controller.resume_path == path
+    win2.training_panel.train_button.click()
+    qtbot.waitUntil(lambda: win2.controller.last_snapshot is not None
+                    and win2.controller.last_snapshot.progress.step > trainer.step, timeout=20000)
+    assert win2.controller.session.trainer.history.batch_loss[: trainer.step] == trainer.history.batch_loss
+    win2.close()
 
 
 def test_after_a_crash_the_next_start_offers_recovery(qtbot, mnist_dir):
