@@ -108,8 +108,8 @@ def soak(minutes: float) -> tuple[float, float, str]:
     import run
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    peak, growth = run.memory(minutes * 60)
-    return peak, growth, ""
+    peak, growth, status = run.memory_run(minutes * 60)
+    return peak, growth, "" if status == 0 else f"the app process exited with status {status}"
 
 
 def main() -> int:

@@ -209,6 +209,12 @@ def startup_ratio(runs: int) -> float:
 
 def memory(seconds: float) -> tuple[float, float]:
     """Peak RSS (MB) in a child process training with continuous drawing, and growth after warm-up."""
+    peak, growth, _ = memory_run(seconds)
+    return peak, growth
+
+
+def memory_run(seconds: float) -> tuple[float, float, int]:
+    """As :func:`memory`, plus the child's exit status (non-zero: it crashed or raised)."""
     code = f"""
 import sys
 sys.path.insert(0, {str(REPO / 'benchmarks')!r})
@@ -227,12 +233,12 @@ run.app_training('modern', {seconds}, probe_pen=True)
         except OSError:
             break
         time.sleep(0.5)
-    proc.wait()
+    status = proc.wait()
     peak = max(mb for _, mb in samples)
     end = samples[-1][0]
     warm = [mb for t, mb in samples if t >= end / 5]
     growth = (max(warm) - warm[0]) / warm[0] * 100 if warm else 0.0
-    return peak, growth
+    return peak, growth, status
 
 
 def seconds_to_99() -> float:

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from lenet_viz.core.autosave import Autosave
+from lenet_viz.core.mnist import MnistError
 from lenet_viz.core.model import LeNet5
 from lenet_viz.core.resume import load_training_state
 from lenet_viz.core.snapshot import Curves, Mailbox, Progress, TrainingSnapshot
@@ -71,6 +72,7 @@ class TrainingSession:
         self.trainer: Trainer | None = None
         self.status = "idle"
         self.error: str | None = None
+        self.exception: Exception | None = None  # what ended a failed run
 
     # -- control (any thread) -----------------------------------------------------------
     def start(self) -> None:
@@ -143,7 +145,8 @@ class TrainingSession:
             self._publish(final, force=True)
         except Exception as exc:  # reported to the user, never lost in the thread
             log.exception("training failed")
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.exception = exc
+            self.error = str(exc) if isinstance(exc, MnistError) else f"{type(exc).__name__}: {exc}"
             self._publish_status("failed", self.error, force=True)
 
     def _on_epoch_end(self, trainer: Trainer) -> None:

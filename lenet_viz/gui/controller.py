@@ -303,7 +303,13 @@ class Controller(QObject):
         self.last_snapshot = snapshot
         if snapshot.status == "failed":
             self._set_state("failed")
-            self.error.emit("Training stopped", snapshot.message)
+            session = self.session
+            if session is not None and isinstance(session.exception, MnistError):
+                # Damaged or truncated files: offer a fresh download (wrong files are replaced).
+                self._pending_config = session.config
+                self.window.ask_download(self.data_dir, problem=snapshot.message)
+            else:
+                self.error.emit("Training stopped", snapshot.message)
             return
         if snapshot.status == "paused" and snapshot.message and self.state != "paused":
             self.error.emit("Training paused", snapshot.message)  # the session paused itself

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.last_error = ""
         self.download_dialog: QProgressDialog | None = None
+        self.download_box: QMessageBox | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -343,21 +344,33 @@ class MainWindow(QMainWindow):
         box.open()
         self.last_error = message
 
-    def ask_download(self, folder: Path) -> None:
+    def ask_download(self, folder: Path, problem: str = "") -> None:
+        """MNIST is missing (or ``problem`` says what is wrong with it): download, or choose a folder."""
         box = QMessageBox(self)
+        box.setObjectName("download_box")
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("MNIST is needed")
-        box.setText(f"Training needs the MNIST digits, which are not in\n{folder}")
-        box.setInformativeText("Download them now (about 11 MB), or choose a folder that has them?")
+        if problem:
+            box.setWindowTitle("MNIST cannot be used")
+            box.setText(f"The MNIST files in\n{folder}\ncannot be used: {problem}")
+            box.setInformativeText("Download them again (about 11 MB), or choose another folder?")
+        else:
+            box.setWindowTitle("MNIST is needed")
+            box.setText(f"Training needs the MNIST digits, which are not in\n{folder}")
+            box.setInformativeText("Download them now (about 11 MB), or choose a folder that has them?")
         download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
         choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is download:
-            self._show_download_dialog()
-            self.controller.start_download()
-        elif box.clickedButton() is choose and self._choose_data_dir():
-            self.controller.start_training()
+
+        def answered() -> None:
+            if box.clickedButton() is download:
+                self._show_download_dialog()
+                self.controller.start_download()
+            elif box.clickedButton() is choose and self._choose_data_dir():
+                self.controller.start_training()
+
+        box.finished.connect(answered)
+        box.open()  # window-modal but not blocking: the event loop (and any drawing) goes on
+        self.download_box = box
 
     # -- dialogs -------------------------------------------------------------------------
     def _offer_recovery(self, path: Path) -> None:

@@ -144,3 +144,43 @@ def test_process_ends_within_two_seconds_of_closing(mnist_dir, when):
     assert proc.returncode == 0, stderr
     assert elapsed < 2.0
     assert "QThread" not in stderr and "Traceback" not in stderr
+
+
+def test_damaged_mnist_offers_a_fresh_download_that_repairs_it(qtbot, tmp_path, mirror, monkeypatch, mnist_dir):
+    import shutil
+
+    from PySide6.QtWidgets import QPushButton
+
+    monkeypatch.setenv("LENET_VIZ_MIRROR", mirror)
+    folder = tmp_path / "mnist"
+    shutil.copytree(mnist_dir, folder)
+    damaged = folder / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:1000])  # truncated
+    win = MainWindow(data_dir=folder)
+    qtbot.addWidget(win)
+    win.show()
+    win.training_panel.train_button.click()
+    qtbot.waitUntil(lambda: win.download_box is not None and win.download_box.isVisible(), timeout=20000)
+    assert "cannot be used" in win.download_box.text() and "train-labels" in win.download_box.text()
+    with qtbot.waitSignal(win.controller.download_finished, timeout=30000) as finished:
+        next(b for b in win.download_box.findChildren(QPushButton) if b.text() == "Download").click()
+    assert finished.args == [True]
+    assert verify_mnist(folder) == []
+    qtbot.waitUntil(lambda: win.controller.state == "running", timeout=20000)
+    win.close()
+
+
+def test_closing_during_a_download_stops_it(qtbot, tmp_path, slow_mirror, monkeypatch):
+    monkeypatch.setenv("LENET_VIZ_MIRROR", slow_mirror)
+    folder = tmp_path / "mnist"
+    win = MainWindow(data_dir=folder)
+    qtbot.addWidget(win)
+    win._show_download_dialog()
+    win.controller.start_download()
+    job = win.controller.download
+    qtbot.waitUntil(lambda: any(folder.glob("*.part")), timeout=10000)
+    started = time.monotonic()
+    win.close()
+    job.thread.join(2.0)
+    assert not job.thread.is_alive() and time.monotonic() - started < 2.0
+    assert not list(folder.glob("*.part")) and not has_mnist(folder)

@@ -182,3 +182,19 @@ def test_exploding_loss_pauses_with_a_message(window, qtbot):
     assert all(torch.isfinite(w).all() and w.abs().max() < 100 for w in weights)
     window.training_panel.stop_button.click()
     qtbot.waitUntil(lambda: window.controller.state == "stopped", timeout=5000)
+
+
+def test_refused_hyperparameters_say_why(window, qtbot):
+    panel = window.training_panel
+    before = panel.lr.value()
+    panel.lr.lineEdit().selectAll()
+    qtbot.keyClicks(panel.lr.lineEdit(), "x")
+    assert panel.input_hint.isVisible() and "Learning rate" in panel.input_hint.text()
+    panel.lr.lineEdit().selectAll()
+    qtbot.keyClicks(panel.lr.lineEdit(), "5")  # above the maximum of 1
+    assert "“5” refused" in panel.input_hint.text()
+    panel.lr.interpretText()
+    assert panel.lr.value() == before
+    panel.epochs.lineEdit().selectAll()
+    qtbot.keyClicks(panel.epochs.lineEdit(), "500")
+    assert "Epochs" in panel.input_hint.text() and panel.epochs.value() <= 100

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -34,6 +35,28 @@ SUGGESTED_LR = {"adam": 2e-3, "sgd": 0.05}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 
 
+class _ExplainingDoubleSpinBox(QDoubleSpinBox):
+    """A spin box that says so when it refuses what was typed (instead of silently ignoring it)."""
+
+    refused = Signal(str)
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)
+        if result[0] == QValidator.State.Invalid:  # type: ignore[index]
+            self.refused.emit(text)
+        return result
+
+
+class _ExplainingSpinBox(QSpinBox):
+    refused = Signal(str)
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)
+        if result[0] == QValidator.State.Invalid:  # type: ignore[index]
+            self.refused.emit(text)
+        return result
+
+
 def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds) or seconds < 0:
         return "–"
@@ -55,7 +78,7 @@ class TrainingPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("TRAINING", parent)
         defaults = TrainConfig()
-        self.lr = QDoubleSpinBox()
+        self.lr = _ExplainingDoubleSpinBox()
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1.0)
         self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -71,7 +94,7 @@ class TrainingPanel(QGroupBox):
         self.schedule = QComboBox()
         for text, key in SCHEDULE_CHOICES:
             self.schedule.addItem(text, key)
-        self.epochs = QSpinBox()
+        self.epochs = _ExplainingSpinBox()
         self.epochs.setRange(1, 100)
         self.epochs.setValue(defaults.epochs)
         self.augment = QCheckBox("distort digits")
@@ -100,6 +123,15 @@ class TrainingPanel(QGroupBox):
         self.status.setWordWrap(True)
         self.speed = QLabel("")
         self.speed.setObjectName("training_speed")
+        self.input_hint = QLabel("")
+        self.input_hint.setObjectName("input_hint")
+        self.input_hint.setStyleSheet("color: #ff8a80;")
+        self.input_hint.hide()
+        self._hint_timer = QTimer(self)
+        self._hint_timer.setSingleShot(True)
+        self._hint_timer.timeout.connect(self.input_hint.hide)
+        self.lr.refused.connect(lambda text: self._refuse(text, "Learning rate", "a number from 0.00001 to 1"))
+        self.epochs.refused.connect(lambda text: self._refuse(text, "Epochs", "a whole number from 1 to 100"))
 
         # Two columns of settings keep the panel short, leaving height for the network above.
         grid = QGridLayout(self)
@@ -123,7 +155,8 @@ class TrainingPanel(QGroupBox):
         grid.addWidget(self.progress_bar, 4, 0, 1, 4)
         grid.addWidget(self.status, 5, 0, 1, 4)
         grid.addWidget(self.speed, 6, 0, 1, 4)
-        grid.setRowStretch(7, 1)
+        grid.addWidget(self.input_hint, 7, 0, 1, 4)
+        grid.setRowStretch(8, 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
 
@@ -134,6 +167,11 @@ class TrainingPanel(QGroupBox):
         self.lr.valueChanged.connect(self.lr_changed)
         self.optimizer.currentIndexChanged.connect(self._suggest_lr)
         self.set_state("idle")
+
+    def _refuse(self, text: str, what: str, allowed: str) -> None:
+        self.input_hint.setText(f"{what}: “{text}” refused — type {allowed}.")
+        self.input_hint.show()
+        self._hint_timer.start(5000)
 
     def _suggest_lr(self) -> None:
         self.lr.setValue(SUGGESTED_LR[self.optimizer.currentData()])
