@@ -35,6 +35,7 @@ from lenet_viz.core.preprocess import preprocess_canvas
 from lenet_viz.core.resume import is_training_state
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
+from lenet_viz.core.testset import TestSet
 from lenet_viz.core.training import Dataset, TrainConfig
 from lenet_viz.core.variants import create_model
 
@@ -118,6 +119,9 @@ class Controller(QObject):
         self.autosave = Autosave(checkpoint_dir() / "autosave")
         #: A training state to continue exactly at the next Train (set by recovery or Open model).
         self.resume_path: Path | None = None
+        self.test_set: TestSet | None = None
+        self.shown_test_index: int | None = None
+        self._rng = np.random.default_rng()
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
@@ -138,7 +142,9 @@ class Controller(QObject):
         """One forward pass of the current drawing; every layer view and the prediction update."""
         self._refresh_pending = False
         pad = self.window.drawing_pad
-        image = preprocess_canvas(pad.canvas_array())  # (28, 28)
+        image = pad.source_image  # a test digit, already in MNIST's format
+        if image is None:
+            image = preprocess_canvas(pad.canvas_array())  # (28, 28)
         with torch.inference_mode():
             x = self.model.to_input(image[None])  # (1, 1, 32, 32)
             activations = self.model.forward_with_activations(x)
@@ -162,6 +168,49 @@ class Controller(QObject):
     def refresh_all(self) -> None:
         self.show_kernels()
         self.refresh()
+
+    # -- MNIST test digits ---------------------------------------------------------------
+    def _test_set(self) -> TestSet | None:
+        """The test set of the MNIST folder, read once; None (and the download offer) if missing."""
+        if self.test_set is None:
+            if not has_mnist(self.data_dir):
+                self.window.ask_download(self.data_dir)
+                return None
+            try:
+                self.test_set = TestSet.load(self.data_dir)
+            except MnistError as exc:
+                self.window.ask_download(self.data_dir, problem=str(exc))
+                return None
+        return self.test_set
+
+    def show_test_digit(self, index: int) -> bool:
+        """Put MNIST test image ``index`` on the pad; every view follows as for a drawing."""
+        tests = self._test_set()
+        if tests is None or not 0 <= index < len(tests):
+            return False
+        self.window.drawing_pad.show_mnist(
+            tests.image(index), f"MNIST test #{index} · label {tests.labels[index]}"
+        )
+        self.shown_test_index = index
+        return True
+
+    def random_test_digit(self, digit: int | None = None) -> bool:
+        tests = self._test_set()
+        if tests is None:
+            return False
+        pool = tests.indices_of(digit) if digit is not None else np.arange(len(tests))
+        return self.show_test_digit(int(self._rng.choice(pool)))
+
+    def random_misclassified(self) -> bool:
+        """A test image the current model gets wrong (the status bar says if there is none)."""
+        tests = self._test_set()
+        if tests is None:
+            return False
+        wrong = tests.misclassified(self.model)
+        if wrong.size == 0:
+            self.window.statusBar().showMessage("The current model gets every test image right.", 5000)
+            return False
+        return self.show_test_digit(int(self._rng.choice(wrong)))
 
     # -- model management --------------------------------------------------------------
     def _replace_model(self, model: LeNet5, source: str, resume_path: Path | None = None) -> None:
@@ -378,6 +427,7 @@ class Controller(QObject):
 
     def set_data_dir(self, folder: str | os.PathLike[str]) -> None:
         self.data_dir = Path(folder)
+        self.test_set = None
         self.window.set_data_dir(self.data_dir)
 
     # -- closing -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -243,6 +244,22 @@ class MainWindow(QMainWindow):
         ):
             action.triggered.connect(button.click)  # a disabled button ignores the click
             training_menu.addAction(action)
+        digits_menu = self.menuBar().addMenu("&Digits")
+        c = self.controller
+        self.random_digit_action = QAction("&Random test digit", self, shortcut=QKeySequence("Ctrl+D"))
+        self.random_digit_action.triggered.connect(lambda: c.random_test_digit())
+        self.misclassified_action = QAction(
+            "Random &misclassified test digit", self, shortcut=QKeySequence("Ctrl+M")
+        )
+        self.misclassified_action.triggered.connect(c.random_misclassified)
+        self.index_action = QAction("Test digit by &index…", self, shortcut=QKeySequence("Ctrl+I"))
+        self.index_action.triggered.connect(self._ask_test_index)
+        for action in (self.random_digit_action, self.misclassified_action, self.index_action):
+            digits_menu.addAction(action)
+        by_class = digits_menu.addMenu("Random test digit of &class")
+        for digit in range(10):
+            action = by_class.addAction(str(digit))
+            action.triggered.connect(lambda _checked=False, d=digit: c.random_test_digit(d))
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About lenet-viz", self)
         about.triggered.connect(self._about)
@@ -373,6 +390,11 @@ class MainWindow(QMainWindow):
         self.download_box = box
 
     # -- dialogs -------------------------------------------------------------------------
+    def _ask_test_index(self) -> None:
+        index, ok = QInputDialog.getInt(self, "MNIST test digit", "Index (0 – 9,999):", 0, 0, 9999)
+        if ok:
+            self.controller.show_test_digit(index)
+
     def _offer_recovery(self, path: Path) -> None:
         """The last run did not end cleanly: offer its last autosave (without blocking start-up)."""
         box = QMessageBox(self)

@@ -36,9 +36,22 @@ class DrawingPad(QWidget):
         self._last: QPointF | None = None
         self._empty = True
         self.pen_width = PEN_WIDTHS["medium"]
+        self.caption = ""  # e.g. which MNIST test image is shown; cleared by the pen
+        #: The MNIST-style (28, 28) image on the pad when it shows one instead of a drawing:
+        #: it goes to the network as it is (MNIST digits are already size-normalised and centred).
+        self.source_image: np.ndarray | None = None
 
     # -- public ------------------------------------------------------------------------
+    def show_mnist(self, image: np.ndarray, caption: str) -> None:
+        """Show an MNIST-style (28, 28) image in [0, 1], captioned; the pen may then draw over it."""
+        self.set_canvas(image)
+        self.source_image = np.asarray(image, dtype=np.float32).copy()
+        self.caption = caption
+        self.update()
+
     def clear(self) -> None:
+        self.caption = ""
+        self.source_image = None
         self._canvas.fill(0)
         self._empty = True
         self._last = None
@@ -88,6 +101,9 @@ class DrawingPad(QWidget):
             self.clear()
             return
         if event.button() == Qt.MouseButton.LeftButton:
+            # Drawing over a test digit (turn a 1 into a 7...) makes the whole pad a drawing.
+            self.source_image = None
+            self.caption = ""
             self._last = self._to_canvas(event.position())
             self._stroke(self._last, self._last)
 
@@ -130,6 +146,10 @@ class DrawingPad(QWidget):
         painter.drawImage(rect, self._canvas)
         painter.setPen(QPen(QColor(style.ACCENT), 2))
         painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        if self.caption:
+            painter.setPen(QColor(style.ACCENT_2))
+            painter.drawText(rect.adjusted(8, 6, -8, -6), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+                             self.caption)
         if self._empty:
             painter.setPen(QColor(style.MUTED))
             font = painter.font()
