@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,14 +23,14 @@ class TestSet:
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> TestSet:
-        return cls(*load_mnist(folder, "test"))
+        return cls(*load_mnist(Path(folder), "test"))
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
     def image(self, index: int) -> np.ndarray:
         """(28, 28) float32 in [0, 1], ink high (what the pad and the network take)."""
-        return self.images[index].astype(np.float32) / 255.0
+        return np.asarray(self.images[index], dtype=np.float32) / np.float32(255.0)
 
     def indices_of(self, digit: int) -> np.ndarray:
         return np.flatnonzero(self.labels == digit)
