@@ -113,7 +113,9 @@ def soak(minutes: float) -> tuple[float, float, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("kill").add_argument("--times", type=int, default=50)
     sub.add_parser("fuzz").add_argument("--cases", type=int, default=100_000)
@@ -127,7 +129,9 @@ def main() -> int:
     if args.what == "fuzz":
         started = time.perf_counter()
         bad = fuzz(args.cases)
-        print(f"fuzz: {args.cases} cases in {time.perf_counter() - started:.0f} s, unexpected exceptions {bad}")
+        print(
+            f"fuzz: {args.cases} cases in {time.perf_counter() - started:.0f} s, unexpected exceptions {bad}"
+        )
         return 0 if not any(bad.values()) else 1
     peak, growth, error = soak(args.minutes)
     print(f"soak {args.minutes} min: peak RSS {peak:.0f} MB, growth after warm-up {growth:.1f}% {error}")

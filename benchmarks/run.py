@@ -29,10 +29,13 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Autosaves of the benchmark's training runs go to a throwaway folder, not the user's.
+os.environ.setdefault("LENET_VIZ_CHECKPOINTS", tempfile.mkdtemp(prefix="lenet-viz-bench-"))
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LENET_VIZ_SHARED", REPO.parent / "shared"))
 MNIST = SHARED / "data" / "mnist"
@@ -143,8 +146,14 @@ def app_training(variant: str, seconds: float, probe_pen: bool = False) -> dict[
         if probe_pen:
             phase += 0.05
             pos = QPointF(x0 + side * (0.5 + 0.3 * np.sin(phase)), y0 + side * (0.5 + 0.3 * np.cos(phase)))
-            event = QMouseEvent(QMouseEvent.Type.MouseMove, pos, pad.mapToGlobal(pos),
-                                Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            event = QMouseEvent(
+                QMouseEvent.Type.MouseMove,
+                pos,
+                pad.mapToGlobal(pos),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+            )
             started = time.perf_counter()
             pad._last = pad._last or pos  # the button is held since the stroke began
             QApplication.sendEvent(pad, event)
@@ -174,14 +183,28 @@ def pen_idle(moves: int) -> list[float]:
     x0, y0 = (pad.width() - side) / 2, (pad.height() - side) / 2
     out = []
     press = QPointF(x0 + side * 0.5, y0 + side * 0.2)
-    QApplication.sendEvent(pad, QMouseEvent(QMouseEvent.Type.MouseButtonPress, press, pad.mapToGlobal(press),
-                                            Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton,
-                                            Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(
+        pad,
+        QMouseEvent(
+            QMouseEvent.Type.MouseButtonPress,
+            press,
+            pad.mapToGlobal(press),
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        ),
+    )
     for i in range(moves):
         t = i / moves * 2 * np.pi
         pos = QPointF(x0 + side * (0.5 + 0.3 * np.sin(t)), y0 + side * (0.5 - 0.3 * np.cos(t)))
-        event = QMouseEvent(QMouseEvent.Type.MouseMove, pos, pad.mapToGlobal(pos), Qt.MouseButton.NoButton,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        event = QMouseEvent(
+            QMouseEvent.Type.MouseMove,
+            pos,
+            pad.mapToGlobal(pos),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         started = time.perf_counter()
         QApplication.sendEvent(pad, event)
         app.processEvents()
@@ -192,10 +215,12 @@ def pen_idle(moves: int) -> list[float]:
 
 def startup_ratio(runs: int) -> float:
     py = sys.executable
-    show = ("import time; t=time.perf_counter()\n"
-            "from PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
-            "QTimer.singleShot(0, lambda: QApplication.instance().quit())\n"
-            "from lenet_viz.gui.app import run_app\nrun_app()\n")
+    show = (
+        "import time; t=time.perf_counter()\n"
+        "from PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+        "QTimer.singleShot(0, lambda: QApplication.instance().quit())\n"
+        "from lenet_viz.gui.app import run_app\nrun_app()\n"
+    )
     base = "import torch, PySide6.QtWidgets"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     app_t, base_t = [], []
@@ -217,7 +242,7 @@ def memory_run(seconds: float) -> tuple[float, float, int]:
     """As :func:`memory`, plus the child's exit status (non-zero: it crashed or raised)."""
     code = f"""
 import sys
-sys.path.insert(0, {str(REPO / 'benchmarks')!r})
+sys.path.insert(0, {str(REPO / "benchmarks")!r})
 import run
 run.app_training('modern', {seconds}, probe_pen=True)
 """
@@ -265,8 +290,12 @@ def seconds_to_99() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short durations and sample counts (< 2 minutes)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short durations and sample counts (< 2 minutes)"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     quick = args.quick
@@ -282,8 +311,10 @@ def main() -> None:
             app = app_training(variant, seconds)
             ratios.append(float(app["rate"]) / base)  # type: ignore[arg-type]
             fps.append(float(app["fps"]))  # type: ignore[arg-type]
-            print(f"{variant}: plain {base:,.0f} img/s, app {app['rate']:,.0f} img/s at {app['fps']:.0f} fps",
-                  flush=True)
+            print(
+                f"{variant}: plain {base:,.0f} img/s, app {app['rate']:,.0f} img/s at {app['fps']:.0f} fps",
+                flush=True,
+            )
         results[f"train_ratio_{variant}"] = round(statistics.median(ratios), 3)
         if variant == "modern":
             results["train_fps"] = round(statistics.median(fps), 1)

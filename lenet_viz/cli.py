@@ -67,14 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.epochs,
         help="passes over the data (default %(default)s)",
     )
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="default %(default)s")
+    train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate (default %(default)s)")
     train.add_argument(
-        "--batch-size", type=int, default=defaults.batch_size, help="default %(default)s"
-    )
-    train.add_argument(
-        "--lr", type=float, default=defaults.lr, help="learning rate (default %(default)s)"
-    )
-    train.add_argument(
-        "--optimizer", choices=[o for o in OPTIMIZERS if o != "sdlm"], default=defaults.optimizer, help="default %(default)s"
+        "--optimizer",
+        choices=[o for o in OPTIMIZERS if o != "sdlm"],
+        default=defaults.optimizer,
+        help="default %(default)s",
     )
     train.add_argument(
         "--schedule",
@@ -82,22 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.schedule,
         help="learning-rate schedule (default %(default)s)",
     )
-    train.add_argument(
-        "--no-augment", action="store_true", help="train on the plain images (no distortions)"
-    )
-    train.add_argument(
-        "--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)"
-    )
+    train.add_argument("--no-augment", action="store_true", help="train on the plain images (no distortions)")
+    train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
     train.add_argument(
         "--limit", type=int, default=None, help="use only the first N training and test images"
     )
     train.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    train.add_argument(
-        "--init", metavar="FILE", help="start from these weights instead of random ones"
-    )
-    train.add_argument(
-        "--download", action="store_true", help="download MNIST first if it is missing"
-    )
+    train.add_argument("--init", metavar="FILE", help="start from these weights instead of random ones")
+    train.add_argument("--download", action="store_true", help="download MNIST first if it is missing")
     train.add_argument(
         "--state",
         metavar="FILE",
@@ -111,8 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--out",
         metavar="FILE",
-        help="where to save the weights "
-        "(default: trained-<time>.safetensors in the checkpoint folder)",
+        help="where to save the weights (default: trained-<time>.safetensors in the checkpoint folder)",
     )
 
     ev = sub.add_parser(
@@ -175,9 +165,7 @@ def _device(args: argparse.Namespace) -> str:
     try:
         torch.empty(1, device=device)
     except Exception as exc:
-        raise UserFacingError(
-            f"device {device!r} is not usable here ({str(exc).splitlines()[0]})"
-        ) from None
+        raise UserFacingError(f"device {device!r} is not usable here ({str(exc).splitlines()[0]})") from None
     return device
 
 
@@ -226,9 +214,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     folder = _data_dir(args)
     bar = _ProgressLine("download")
     try:
-        download_mnist(
-            folder, progress=lambda done, total, name: bar.show(done, total, name, unit="bytes")
-        )
+        download_mnist(folder, progress=lambda done, total, name: bar.show(done, total, name, unit="bytes"))
     except MnistError as exc:
         bar.finish()
         raise UserFacingError(str(exc)) from None
@@ -308,7 +294,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         except CheckpointError as exc:
             raise UserFacingError(str(exc)) from None
         config = trainer.config
-        print(f"resuming {args.resume} at epoch {trainer.epoch + 1}, batch {trainer.batch} (its settings apply)")
+        print(
+            f"resuming {args.resume} at epoch {trainer.epoch + 1}, batch {trainer.batch} (its settings apply)"
+        )
     else:
         model = _load_model(args.init) if args.init else create_model(args.variant, seed=args.seed)
         trainer = Trainer(model, train, test, config, device=device)
@@ -349,9 +337,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"interrupted; continue with: lenet-viz train --resume {args.state}", file=sys.stderr)
         raise
     out = (
-        Path(args.out)
-        if args.out
-        else checkpoint_dir() / time.strftime("trained-%Y%m%d-%H%M%S.safetensors")
+        Path(args.out) if args.out else checkpoint_dir() / time.strftime("trained-%Y%m%d-%H%M%S.safetensors")
     )
     accuracy = trainer.history.test_accuracy[-1] if trainer.history.test_accuracy else float("nan")
     save_checkpoint(

@@ -31,8 +31,15 @@ class Distortions:
     @classmethod
     def only(cls, **kinds: float | bool) -> Distortions:
         """All kinds off except those given (for showing or testing one at a time)."""
-        off = {"shift_x": 0.0, "shift_y": 0.0, "scale": 0.0, "squeeze": 0.0, "shear": 0.0,
-               "rotation": 0.0, "thickness": False}
+        off = {
+            "shift_x": 0.0,
+            "shift_y": 0.0,
+            "scale": 0.0,
+            "squeeze": 0.0,
+            "shear": 0.0,
+            "rotation": 0.0,
+            "thickness": False,
+        }
         return cls(**{**off, **kinds})  # type: ignore[arg-type]
 
 

@@ -111,9 +111,7 @@ def load_state_into(model: LeNet5, state: Mapping[str, Tensor], source: object =
             detail.append("missing " + ", ".join(missing[:4]) + ("..." if len(missing) > 4 else ""))
         if unexpected:
             detail.append("unexpected " + ", ".join(unexpected[:4]))
-        raise CheckpointError(
-            f"{source}: not weights for the {model.variant} LeNet-5 ({'; '.join(detail)})"
-        )
+        raise CheckpointError(f"{source}: not weights for the {model.variant} LeNet-5 ({'; '.join(detail)})")
     for name, tensor in state.items():
         if not isinstance(tensor, Tensor):
             raise CheckpointError(f"{source}: entry {name!r} is not a tensor")
@@ -149,9 +147,7 @@ def _looks_like_torch_file(path: Path, data: bytes) -> bool:
 def _safetensors_metadata(data: bytes, path: Path) -> dict[str, str]:
     # The header is an 8-byte little-endian length followed by that much JSON.
     if len(data) < 8:
-        raise CheckpointError(
-            f"{path}: not a valid weights file (truncated: only {len(data)} bytes)"
-        )
+        raise CheckpointError(f"{path}: not a valid weights file (truncated: only {len(data)} bytes)")
     (size,) = struct.unpack("<Q", data[:8])
     if size > len(data) - 8:
         raise CheckpointError(

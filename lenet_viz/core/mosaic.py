@@ -16,9 +16,7 @@ def grid_shape(count: int, columns: int | None = None) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
-def tile(
-    maps: np.ndarray, columns: int | None = None, gap: int = 1, fill: float = np.nan
-) -> np.ndarray:
+def tile(maps: np.ndarray, columns: int | None = None, gap: int = 1, fill: float = np.nan) -> np.ndarray:
     """(C, H, W) -> (rows*H + (rows-1)*gap, cols*W + (cols-1)*gap) float32, gaps = ``fill``."""
     maps = np.asarray(maps, dtype=np.float32)
     count, height, width = maps.shape

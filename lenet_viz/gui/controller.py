@@ -121,6 +121,8 @@ class Controller(QObject):
         self.resume_path: Path | None = None
         self.test_set: TestSet | None = None
         self.shown_test_index: int | None = None
+        self._predictions: np.ndarray | None = None  # of the test set, for the current weights
+        self._confusion_epoch = -1  # the epoch whose confusion matrix is on screen
         self._rng = np.random.default_rng()
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
@@ -212,9 +214,32 @@ class Controller(QObject):
             return False
         return self.show_test_digit(int(self._rng.choice(wrong)))
 
+    def show_confusion(self) -> None:
+        """Open (or refresh) the confusion matrix of the current model on the test set."""
+        tests = self._test_set()
+        if tests is None:
+            return
+        dialog = self.window.confusion_dialog()
+        predictions = tests.predictions(self.model)
+        self._predictions = predictions
+        matrix = np.bincount(tests.labels * 10 + predictions, minlength=100).reshape(10, 10)
+        dialog.set_matrix(matrix, f"current model ({self.model_source})")
+        dialog.show()
+        dialog.raise_()
+
+    def show_confusion_cell(self, true: int, predicted: int) -> None:
+        tests = self.test_set
+        if tests is None:
+            return
+        if self._predictions is None:  # the weights changed since the matrix was drawn
+            self._predictions = tests.predictions(self.model)
+        indices = np.flatnonzero((tests.labels == true) & (self._predictions == predicted))
+        self.window.confusion_dialog().show_gallery(true, predicted, indices, tests.images)
+
     # -- model management --------------------------------------------------------------
     def _replace_model(self, model: LeNet5, source: str, resume_path: Path | None = None) -> None:
         self.resume_path = resume_path
+        self._predictions = None
         variant_changed = model.variant != self.model.variant
         self.model = model.cpu().eval()
         self.model_source = source
@@ -297,6 +322,7 @@ class Controller(QObject):
         self.resume_path = None  # once resumed, the run goes on from the session's own state
         self.window.clear_curves()
         self.session.start()
+        self._confusion_epoch = -1
         self.autosave.begin_run()
         self._set_state("loading")
         self.poll_timer.start()
@@ -365,6 +391,16 @@ class Controller(QObject):
         if snapshot.progress.total_steps:
             # Our own trainer's tensors: names and shapes are right, so skip the file checks.
             self.model.load_state_dict(snapshot.weights)
+            self._predictions = None
+            dialog = self.window.open_confusion_dialog()
+            if (
+                dialog is not None
+                and snapshot.confusion is not None
+                and snapshot.progress.epoch > self._confusion_epoch
+            ):
+                # The trainer's own end-of-epoch evaluation: no extra pass over the test set here.
+                self._confusion_epoch = snapshot.progress.epoch
+                dialog.set_matrix(snapshot.confusion, f"after epoch {snapshot.progress.epoch}")
             self.window.training_panel.set_progress(snapshot.progress, snapshot.status)
             now = time.monotonic()
             # Plots with axes cost the most to repaint: a few times a second is plenty for curves.

@@ -30,6 +30,7 @@ from lenet_viz.core.counting import count_layers
 from lenet_viz.core.model import LAYER_SHAPES, LeNet5
 from lenet_viz.core.paths import checkpoint_dir
 from lenet_viz.gui.controller import Controller
+from lenet_viz.gui.views.confusion import ConfusionDialog
 from lenet_viz.gui.views.curves import AccuracyView, LossView
 from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
 from lenet_viz.gui.views.layer_views import (
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self.download_dialog: QProgressDialog | None = None
         self.download_box: QMessageBox | None = None
+        self._confusion: ConfusionDialog | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -112,9 +114,7 @@ class MainWindow(QMainWindow):
         self.set_data_dir(self.controller.data_dir)
         self.controller.refresh_all()
         if problem:
-            self.show_error(
-                "Could not load the model", problem + "\nThe shipped weights are loaded instead."
-            )
+            self.show_error("Could not load the model", problem + "\nThe shipped weights are loaded instead.")
         self.recover_box: QMessageBox | None = None
         recoverable = self.controller.autosave.recoverable()
         if recoverable is not None:
@@ -254,8 +254,11 @@ class MainWindow(QMainWindow):
         self.misclassified_action.triggered.connect(c.random_misclassified)
         self.index_action = QAction("Test digit by &index…", self, shortcut=QKeySequence("Ctrl+I"))
         self.index_action.triggered.connect(self._ask_test_index)
+        self.confusion_action = QAction("&Confusion matrix…", self, shortcut=QKeySequence("Ctrl+K"))
+        self.confusion_action.triggered.connect(c.show_confusion)
         for action in (self.random_digit_action, self.misclassified_action, self.index_action):
             digits_menu.addAction(action)
+        digits_menu.addAction(self.confusion_action)
         by_class = digits_menu.addMenu("Random test digit of &class")
         for digit in range(10):
             action = by_class.addAction(str(digit))
@@ -290,9 +293,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
     @staticmethod
-    def _initial_model(
-        checkpoint: str | os.PathLike[str] | None, variant: str
-    ) -> tuple[LeNet5, str, str]:
+    def _initial_model(checkpoint: str | os.PathLike[str] | None, variant: str) -> tuple[LeNet5, str, str]:
         """(model, where it came from, problem text or "")."""
         shipped = load_checkpoint(shipped_weights_path(variant))
         if not checkpoint:
@@ -353,9 +354,7 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         """A window-modal warning that does not block the event loop (training keeps drawing)."""
         log.warning("%s: %s", title, message)
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
-        )
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("error_box")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -390,6 +389,18 @@ class MainWindow(QMainWindow):
         self.download_box = box
 
     # -- dialogs -------------------------------------------------------------------------
+    def confusion_dialog(self) -> ConfusionDialog:
+        """The confusion matrix window, made on first use."""
+        if self._confusion is None:
+            self._confusion = ConfusionDialog(self)
+            self._confusion.cell_clicked.connect(self.controller.show_confusion_cell)
+            self._confusion.digit_clicked.connect(self.controller.show_test_digit)
+        return self._confusion
+
+    def open_confusion_dialog(self) -> ConfusionDialog | None:
+        """The confusion matrix window if it is on screen (then it follows training)."""
+        return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
+
     def _ask_test_index(self) -> None:
         index, ok = QInputDialog.getInt(self, "MNIST test digit", "Index (0 – 9,999):", 0, 0, 9999)
         if ok:
@@ -414,6 +425,7 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
         self.recover_box = box
+
     def _show_download_dialog(self) -> None:
         dialog = QProgressDialog("Connecting…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Downloading MNIST")
@@ -467,9 +479,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Saved {path}", 5000)
 
     def _choose_data_dir(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(
-            self, "MNIST folder", str(self.controller.data_dir)
-        )
+        folder = QFileDialog.getExistingDirectory(self, "MNIST folder", str(self.controller.data_dir))
         if folder:
             self.controller.set_data_dir(folder)
         return bool(folder)

@@ -27,9 +27,7 @@ def configure_pyqtgraph() -> None:
     if _configured:
         return
     # row-major: numpy (rows, columns) shows upright, not transposed.
-    pg.setConfigOptions(
-        imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground=TEXT
-    )
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground=TEXT)
     _configured = True
 
 

@@ -150,15 +150,11 @@ def test_zip_that_is_not_a_torch_file(tmp_path):
         load_checkpoint(tmp_path / "z.pt")
 
 
-@settings(
-    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_files_only_raise_checkpoint_error(tmp_path_factory, data):
     base = shipped_weights_path().read_bytes()
-    flips = data.draw(
-        st.lists(st.tuples(st.integers(0, len(base) - 1), st.integers(0, 255)), max_size=8)
-    )
+    flips = data.draw(st.lists(st.tuples(st.integers(0, len(base) - 1), st.integers(0, 255)), max_size=8))
     cut = data.draw(st.integers(0, len(base)))
     blob = bytearray(base[:cut])
     for offset, value in flips:

@@ -72,7 +72,9 @@ def test_input_squash_and_subsampling(model):
     c1 = 1.7159 * torch.tanh(2 / 3 * torch.nn.functional.conv2d(x, model.c1.weight, model.c1.bias))
     torch.testing.assert_close(acts["C1"], c1)
     sums = c1.unfold(2, 2, 2).unfold(3, 2, 2).sum((-1, -2))
-    s2 = 1.7159 * torch.tanh(2 / 3 * (sums * model.s2.weight.view(1, -1, 1, 1) + model.s2.bias.view(1, -1, 1, 1)))
+    s2 = 1.7159 * torch.tanh(
+        2 / 3 * (sums * model.s2.weight.view(1, -1, 1, 1) + model.s2.bias.view(1, -1, 1, 1))
+    )
     torch.testing.assert_close(acts["S2"], s2)
     distances = ((acts["F6"][:, None, :] - torch.as_tensor(rbf_prototypes())[None]) ** 2).sum(-1)
     torch.testing.assert_close(acts["OUTPUT"], distances)
@@ -162,7 +164,16 @@ def test_one_sdlm_step_decreases_the_loss(model):
 
 def test_paper_eta_schedule():
     assert [paper_eta(e) for e in (0, 1, 2, 4, 5, 7, 8, 11, 12, 19)] == [
-        5e-4, 5e-4, 2e-4, 2e-4, 1e-4, 1e-4, 5e-5, 5e-5, 1e-5, 1e-5,
+        5e-4,
+        5e-4,
+        2e-4,
+        2e-4,
+        1e-4,
+        1e-4,
+        5e-5,
+        5e-5,
+        1e-5,
+        1e-5,
     ]
 
 

@@ -72,7 +72,9 @@ def test_train_short_run_saves_a_loadable_model(mnist_dir, tmp_path, capsys):
     from lenet_viz.core.checkpoint import load_checkpoint, read_metadata
 
     out = tmp_path / "t.safetensors"
-    code = main(["train", "--data-dir", str(mnist_dir), "--epochs", "1", "--limit", "5000", "--out", str(out)])
+    code = main(
+        ["train", "--data-dir", str(mnist_dir), "--epochs", "1", "--limit", "5000", "--out", str(out)]
+    )
     assert code == 0
     assert load_checkpoint(out).variant == "modern"
     assert float(read_metadata(out)["test_accuracy"]) > 0.5  # chance is 0.1
@@ -84,7 +86,9 @@ def test_train_state_and_resume(mnist_dir, tmp_path, capsys):
 
     state = tmp_path / "state.safetensors"
     common = ["train", "--data-dir", str(mnist_dir), "--limit", "1000"]
-    assert main([*common, "--epochs", "1", "--state", str(state), "--out", str(tmp_path / "a.safetensors")]) == 0
+    assert (
+        main([*common, "--epochs", "1", "--state", str(state), "--out", str(tmp_path / "a.safetensors")]) == 0
+    )
     assert is_training_state(state)
     assert main([*common, "--resume", str(state), "--out", str(tmp_path / "b.safetensors")]) == 0
     assert "resuming" in capsys.readouterr().out

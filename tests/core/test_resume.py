@@ -35,7 +35,9 @@ def test_resume_matches_an_uninterrupted_run(small, tmp_path, optimizer, variant
     resumed.run()
 
     assert resumed.step == straight.step == 20
-    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
+    for (name, a), b in zip(
+        straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True
+    ):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=name)
     assert resumed.history.batch_loss == pytest.approx(straight.history.batch_loss, rel=1e-5)
     assert resumed.history.test_accuracy == pytest.approx(straight.history.test_accuracy)

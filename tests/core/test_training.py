@@ -11,9 +11,9 @@ import torch
 
 from lenet_viz.core.augment import augment_batch
 from lenet_viz.core.data import load_datasets
-from lenet_viz.core.variants import create_model
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.training import Dataset, TrainConfig, Trainer, evaluate, schedule_factor
+from lenet_viz.core.variants import create_model
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +111,7 @@ def test_session_publishes_pauses_and_stops(mnist_slice):
         assert not torch.equal(first.weights["c1.weight"], model.c1.weight)  # trained a copy
         session.pause()
         assert wait_for(
-            lambda: (
-                (s := session.latest()) is not None and s.status == "paused" and not snaps.append(s)
-            )
+            lambda: (s := session.latest()) is not None and s.status == "paused" and not snaps.append(s)
         )
         step = snaps[-1].progress.step
         time.sleep(0.3)
@@ -143,8 +141,12 @@ def test_session_reports_failures(mnist_slice):
 
 def test_divergence_restores_good_weights_and_fires(mnist_slice):
     train, _ = mnist_slice
-    trainer = Trainer(create_model(seed=0), train, None,
-                      TrainConfig(epochs=1, optimizer="sgd", lr=10.0, schedule="constant", augment=False))
+    trainer = Trainer(
+        create_model(seed=0),
+        train,
+        None,
+        TrainConfig(epochs=1, optimizer="sgd", lr=10.0, schedule="constant", augment=False),
+    )
     events = []
     trainer.add_callback("on_diverged", lambda t: events.append(t.step))
     trainer.run(should_stop=lambda: bool(events))
@@ -160,14 +162,18 @@ def test_divergence_restores_good_weights_and_fires(mnist_slice):
 
 
 def test_session_pauses_with_a_reason_when_the_loss_explodes(mnist_slice):
-    session = TrainingSession(create_model(seed=0), lambda: mnist_slice,
-                              TrainConfig(epochs=5, optimizer="sgd", lr=10.0, schedule="constant",
-                                          augment=False), publish_hz=100)
+    session = TrainingSession(
+        create_model(seed=0),
+        lambda: mnist_slice,
+        TrainConfig(epochs=5, optimizer="sgd", lr=10.0, schedule="constant", augment=False),
+        publish_hz=100,
+    )
     session.start()
     try:
         snaps = []
-        assert wait_for(lambda: (s := session.latest()) is not None and s.status == "paused"
-                        and not snaps.append(s))
+        assert wait_for(
+            lambda: (s := session.latest()) is not None and s.status == "paused" and not snaps.append(s)
+        )
         assert "learning rate" in snaps[-1].message
         assert session.is_paused
         assert all(torch.isfinite(w).all() for w in snaps[-1].weights.values())

@@ -37,8 +37,10 @@ def test_closing_mid_run_saves_a_state_that_resumes_exactly(qtbot, mnist_dir):
     qtbot.addWidget(win)
     win.show()
     win.training_panel.train_button.click()
-    qtbot.waitUntil(lambda: win.controller.last_snapshot is not None
-                    and win.controller.last_snapshot.progress.step > 30, timeout=20000)
+    qtbot.waitUntil(
+        lambda: win.controller.last_snapshot is not None and win.controller.last_snapshot.progress.step > 30,
+        timeout=20000,
+    )
     win.close()
     trainer = win.controller.session.trainer
     path = autosave_dir() / "modern-last.safetensors"
@@ -52,8 +54,13 @@ def test_closing_mid_run_saves_a_state_that_resumes_exactly(qtbot, mnist_dir):
     assert win2.controller.load_model_file(path)
     assert win2.controller.resume_path == path
     win2.training_panel.train_button.click()
-    qtbot.waitUntil(lambda: win2.controller.last_snapshot is not None
-                    and win2.controller.last_snapshot.progress.step > trainer.step, timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            win2.controller.last_snapshot is not None
+            and win2.controller.last_snapshot.progress.step > trainer.step
+        ),
+        timeout=20000,
+    )
     assert win2.controller.session.trainer.history.batch_loss[: trainer.step] == trainer.history.batch_loss
     win2.close()
 

@@ -129,8 +129,13 @@ def test_process_ends_within_two_seconds_of_closing(mnist_dir, when):
         QTimer.singleShot(3000, close)
         app.exec()
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     closing_at = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -146,7 +151,9 @@ def test_process_ends_within_two_seconds_of_closing(mnist_dir, when):
     assert "QThread" not in stderr and "Traceback" not in stderr
 
 
-def test_damaged_mnist_offers_a_fresh_download_that_repairs_it(qtbot, tmp_path, mirror, monkeypatch, mnist_dir):
+def test_damaged_mnist_offers_a_fresh_download_that_repairs_it(
+    qtbot, tmp_path, mirror, monkeypatch, mnist_dir
+):
     import shutil
 
     from PySide6.QtWidgets import QPushButton

@@ -41,9 +41,7 @@ def test_views_show_the_models_activations(window, qtbot):
     draw_stroke(window.drawing_pad, SEVEN)
     qtbot.waitUntil(lambda: window.prediction()[0] is not None)
     acts = window.controller.activations
-    np.testing.assert_allclose(
-        np.nanmax(window.map_views["C3"].current), acts["C3"].max().item(), rtol=1e-6
-    )
+    np.testing.assert_allclose(np.nanmax(window.map_views["C3"].current), acts["C3"].max().item(), rtol=1e-6)
     expected = torch.softmax(acts["OUTPUT"][0], 0).numpy()
     np.testing.assert_allclose(window.prediction()[1], expected, rtol=1e-5)
 
@@ -66,16 +64,19 @@ def test_train_pause_stop_buttons(window, qtbot):
     qtbot.waitUntil(lambda: window.controller.state == "running", timeout=15000)
     qtbot.waitUntil(
         lambda: (
-            window.controller.last_snapshot is not None
-            and window.controller.last_snapshot.progress.step > 20
+            window.controller.last_snapshot is not None and window.controller.last_snapshot.progress.step > 20
         ),
         timeout=15000,
     )
     assert not np.array_equal(window.c1_kernels.current, kernels_before)
     assert "images/s" in panel.speed.text()
     # Curves redraw a few times a second, not on every snapshot.
-    qtbot.waitUntil(lambda: window.loss_view.smooth.getData()[0] is not None
-                    and len(window.loss_view.smooth.getData()[0]) > 0, timeout=3000)
+    qtbot.waitUntil(
+        lambda: (
+            window.loss_view.smooth.getData()[0] is not None and len(window.loss_view.smooth.getData()[0]) > 0
+        ),
+        timeout=3000,
+    )
     assert not panel.train_button.isEnabled()
 
     panel.pause_button.click()

@@ -148,14 +148,15 @@ class DrawingPad(QWidget):
         painter.drawRect(rect.adjusted(1, 1, -1, -1))
         if self.caption:
             painter.setPen(QColor(style.ACCENT_2))
-            painter.drawText(rect.adjusted(8, 6, -8, -6), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
-                             self.caption)
+            painter.drawText(
+                rect.adjusted(8, 6, -8, -6),
+                Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+                self.caption,
+            )
         if self._empty:
             painter.setPen(QColor(style.MUTED))
             font = painter.font()
             font.setPointSizeF(font.pointSizeF() * 1.4)
             painter.setFont(font)
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right-click clears)"
-            )
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right-click clears)")
         painter.end()

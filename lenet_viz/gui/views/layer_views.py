@@ -209,9 +209,7 @@ class OutputView(TitledPanel):
         tick_font.setBold(True)
         axis.setStyle(tickFont=tick_font)
         self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
-        self.bars = pg.BarGraphItem(
-            x=np.arange(10), height=np.zeros(10), width=0.75, brush=style.MUTED
-        )
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.75, brush=style.MUTED)
         self.plot.addItem(self.bars)
         self.body.addWidget(self.digit_label)
         self.body.addWidget(self.confidence_label)
@@ -221,7 +219,7 @@ class OutputView(TitledPanel):
         self.mode = "probability"
 
     def set_mode(self, mode: str) -> None:
-        """"probability" (softmax bars, 0..1) or "distance" (RBF distances: lower is better)."""
+        """ "probability" (softmax bars, 0..1) or "distance" (RBF distances: lower is better)."""
         self.mode = mode
         left = self.plot.getAxis("left")
         if mode == "distance":

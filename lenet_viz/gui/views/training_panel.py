@@ -98,7 +98,9 @@ class TrainingPanel(QGroupBox):
         self.epochs.setRange(1, 100)
         self.epochs.setValue(defaults.epochs)
         self.augment = QCheckBox("distort digits")
-        self.augment.setToolTip("Random shifts, rotations, scaling and stroke thickness: reads real handwriting better")
+        self.augment.setToolTip(
+            "Random shifts, rotations, scaling and stroke thickness: reads real handwriting better"
+        )
         self.augment.setChecked(defaults.augment)
 
         icons = self.style()
@@ -130,7 +132,9 @@ class TrainingPanel(QGroupBox):
         self._hint_timer = QTimer(self)
         self._hint_timer.setSingleShot(True)
         self._hint_timer.timeout.connect(self.input_hint.hide)
-        self.lr.refused.connect(lambda text: self._refuse(text, "Learning rate", "a number from 0.00001 to 1"))
+        self.lr.refused.connect(
+            lambda text: self._refuse(text, "Learning rate", "a number from 0.00001 to 1")
+        )
         self.epochs.refused.connect(lambda text: self._refuse(text, "Epochs", "a whole number from 1 to 100"))
 
         # Two columns of settings keep the panel short, leaving height for the network above.
