@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.download_dialog: QProgressDialog | None = None
         self.download_box: QMessageBox | None = None
         self._confusion: ConfusionDialog | None = None
+        self.readout = ""
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -281,6 +282,14 @@ class MainWindow(QMainWindow):
         p.reset_clicked.connect(c.reset_weights)
         p.lr_changed.connect(c.set_lr)
         c.error.connect(self.show_error)
+        for panel in (
+            *self.map_views.values(),
+            *self.vector_views.values(),
+            self.c1_kernels,
+            self.c3_kernels,
+            self.input_view,
+        ):
+            panel.hovered.connect(self._show_readout)
         self.variant_choice.currentIndexChanged.connect(
             lambda: c.switch_variant(str(self.variant_choice.currentData()))
         )
@@ -400,6 +409,14 @@ class MainWindow(QMainWindow):
     def open_confusion_dialog(self) -> ConfusionDialog | None:
         """The confusion matrix window if it is on screen (then it follows training)."""
         return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
+
+    def _show_readout(self, text: str) -> None:
+        """The unit under the mouse, in the status bar (cleared when the mouse leaves the image)."""
+        self.readout = text
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
     def _ask_test_index(self) -> None:
         index, ok = QInputDialog.getInt(self, "MNIST test digit", "Index (0 – 9,999):", 0, 0, 9999)

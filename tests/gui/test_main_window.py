@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from PySide6.QtCore import QPointF
+
 import numpy as np
 import torch
 from conftest import ONE, SEVEN, ZERO, draw_stroke
@@ -199,3 +201,23 @@ def test_refused_hyperparameters_say_why(window, qtbot):
     panel.epochs.lineEdit().selectAll()
     qtbot.keyClicks(panel.epochs.lineEdit(), "500")
     assert "Epochs" in panel.input_hint.text() and panel.epochs.value() <= 100
+
+
+def test_hover_readouts_name_the_unit_and_its_value(window, qtbot):
+    draw_stroke(window.drawing_pad, SEVEN)
+    window.controller.refresh()
+    acts = window.controller.activations
+    c1 = window.map_views["C1"]
+    # map 4 is row 1, column 1 of the 2x3 grid; pixel (5, 7) inside it
+    text = c1.readout_at(29 + 5, 29 + 7)
+    assert text == f"C1 map 4, row 5, column 7 = {acts['C1'][0, 4, 5, 7].item():.4f}"
+    assert c1.readout_at(28, 3) == ""  # the gap between maps
+    kernels = window.controller.model.kernels()["C3"]
+    text = window.c3_kernels.readout_at(2 * 6 + 1, 5 * 6 + 3)  # row = S2 map 2, column = C3 map 5
+    assert text == f"C3 kernel of map 5, reading S2 map 2: weight (1, 3) = {kernels[5, 2, 1, 3].item():+.4f}"
+    f6 = window.vector_views["F6"]
+    assert f6.readout_at(2, 3) == f"F6 unit 17 = {acts['F6'][0, 17].item():.4f}"
+    # The signal path: a mouse move over the view reaches the status bar.
+    scene_pos = c1.view.mapViewToScene(QPointF(29 + 7.5, 29 + 5.5))
+    c1.graphics.scene().sigMouseMoved.emit(scene_pos)
+    assert window.readout.startswith("C1 map 4, row 5, column 7")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -87,6 +87,26 @@ class ImagePanel(TitledPanel):
         self.body.addWidget(self.graphics, 1)
         self._shape: tuple[int, ...] = ()
         self.current: np.ndarray | None = None  # what is displayed, for tests and readouts
+        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    hovered = Signal(str)  # a readout of the unit under the mouse ("" when off the image)
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        point = self.view.mapSceneToView(scene_pos)
+        self.hovered.emit(self.readout_at(int(np.floor(point.y())), int(np.floor(point.x()))))
+
+    def readout_at(self, row: int, col: int) -> str:
+        """Text for the displayed pixel (row, col): which unit it is and its exact value."""
+        image = self.current
+        if image is None or not (0 <= row < image.shape[0] and 0 <= col < image.shape[1]):
+            return ""
+        value = float(image[row, col])
+        if not np.isfinite(value):
+            return ""
+        return self.describe(row, col, value)
+
+    def describe(self, row: int, col: int, value: float) -> str:
+        return f"{self.title_label.text()} ({row}, {col}) = {value:.4f}"
 
     def show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.current = image
@@ -121,7 +141,14 @@ class FeatureMapView(ImagePanel):
 
     def set_maps(self, maps: np.ndarray) -> None:
         """``maps``: (C, H, W) activations of one sample."""
+        self.map_shape = maps.shape
         self.show_image(tile(maps, self.columns), activation_levels(maps))
+
+    def describe(self, row: int, col: int, value: float) -> str:
+        _, h, w = self.map_shape
+        r, y = divmod(row, h + 1)
+        c, x = divmod(col, w + 1)
+        return f"{self.title_label.text()} map {r * self.columns + c}, row {y}, column {x} = {value:.4f}"
 
 
 class VectorView(ImagePanel):
@@ -134,6 +161,12 @@ class VectorView(ImagePanel):
         self.rows, self.columns = rows, columns
         self.prototypes: np.ndarray | None = None
         self.nearest: int | None = None
+
+    def describe(self, row: int, col: int, value: float) -> str:
+        name = self.title_label.text()
+        if col > self.columns:  # the prototype bitmap drawn to the right
+            return f"{name}: prototype of digit {self.nearest}, cell {row * self.columns + col - self.columns - 1} = {value:+.0f}"
+        return f"{name} unit {row * self.columns + col} = {value:.4f}"
 
     def set_prototypes(self, prototypes: np.ndarray | None) -> None:
         """(10, rows*columns) bitmaps: show the nearest one to the right of the values."""
@@ -149,7 +182,7 @@ class VectorView(ImagePanel):
             self.nearest = int(((self.prototypes - vector[None]) ** 2).sum(axis=1).argmin())
             bitmap = self.prototypes[self.nearest].reshape(self.rows, self.columns)
             gap = np.full((self.rows, 1), np.nan, dtype=np.float32)
-            image = np.concatenate([image, gap, bitmap.astype(np.float32)], axis=1)
+            image = np.concatenate([image, gap, bitmap.astype(np.float32)], axis=1)  # (rows, 2*cols+1)
             bound = max(abs(levels[0]), abs(levels[1]), 1.0)  # the bitmap is +-1
             levels = (-bound, bound)
         self.show_image(image, levels)
@@ -161,9 +194,21 @@ class KernelView(ImagePanel):
     def __init__(self, title: str, subtitle: str, shape: str, parent: QWidget | None = None) -> None:
         super().__init__(title, subtitle, shape, cmap=style.WEIGHT_CMAP, legend=True, parent=parent)
 
+    def describe(self, row: int, col: int, value: float) -> str:
+        out_maps, in_maps, k, _ = self.kernel_shape
+        columns = min(3, out_maps) if in_maps == 1 else out_maps
+        r, y = divmod(row, k + 1)
+        c, x = divmod(col, k + 1)
+        index = r * columns + c  # position in the (in, out) ordering of set_kernels
+        source, target = divmod(index, out_maps)
+        name = self.title_label.text().split()[0]
+        reads = f", reading S2 map {source}" if in_maps > 1 else ""
+        return f"{name} kernel of map {target}{reads}: weight ({y}, {x}) = {value:+.4f}"
+
     def set_kernels(self, kernels: np.ndarray) -> None:
         """``kernels``: (out, in, k, k). Shown as ``in`` rows by ``out`` columns (Table I's layout);
         a single-input layer (C1) is folded into rows of three so its kernels show larger."""
+        self.kernel_shape = kernels.shape
         out_maps, in_maps, k, _ = kernels.shape
         ordered = np.ascontiguousarray(kernels.transpose(1, 0, 2, 3)).reshape(-1, k, k)
         columns = min(3, out_maps) if in_maps == 1 else out_maps
