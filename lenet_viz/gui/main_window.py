@@ -32,9 +32,11 @@ from lenet_viz.core.paths import checkpoint_dir
 from lenet_viz.gui.controller import Controller
 from lenet_viz.gui.views.confusion import ConfusionDialog
 from lenet_viz.gui.views.curves import AccuracyView, LossView
+from lenet_viz.gui.views.enlarged import EnlargedView
 from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
 from lenet_viz.gui.views.layer_views import (
     FeatureMapView,
+    ImagePanel,
     InputView,
     KernelView,
     OutputView,
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self.download_box: QMessageBox | None = None
         self._confusion: ConfusionDialog | None = None
         self.readout = ""
+        self.enlarged: dict[str, EnlargedView] = {}
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -290,6 +293,7 @@ class MainWindow(QMainWindow):
             self.input_view,
         ):
             panel.hovered.connect(self._show_readout)
+            panel.clicked.connect(lambda p=panel: self.enlarge(p))
         self.variant_choice.currentIndexChanged.connect(
             lambda: c.switch_variant(str(self.variant_choice.currentData()))
         )
@@ -409,6 +413,16 @@ class MainWindow(QMainWindow):
     def open_confusion_dialog(self) -> ConfusionDialog | None:
         """The confusion matrix window if it is on screen (then it follows training)."""
         return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
+
+    def enlarge(self, panel: ImagePanel) -> EnlargedView:
+        """Open (or raise) a large live copy of ``panel``."""
+        view = self.enlarged.get(panel.objectName())
+        if view is None:
+            view = self.enlarged[panel.objectName()] = EnlargedView(panel, self)
+        view.show()
+        view.raise_()
+        view.follow()
+        return view
 
     def _show_readout(self, text: str) -> None:
         """The unit under the mouse, in the status bar (cleared when the mouse leaves the image)."""

@@ -221,3 +221,18 @@ def test_hover_readouts_name_the_unit_and_its_value(window, qtbot):
     scene_pos = c1.view.mapViewToScene(QPointF(29 + 7.5, 29 + 5.5))
     c1.graphics.scene().sigMouseMoved.emit(scene_pos)
     assert window.readout.startswith("C1 map 4, row 5, column 7")
+
+
+def test_clicking_a_grid_enlarges_it_live(window, qtbot):
+    c3 = window.map_views["C3"]
+    c3.graphics.scene().sigMouseClicked.emit(None)  # what a click on the grid sends
+    view = window.enlarged[c3.objectName()]
+    assert view.isVisible() and "C3" in view.windowTitle()
+    np.testing.assert_array_equal(view.image.image, c3.current)
+    draw_stroke(window.drawing_pad, ZERO)
+    window.controller.refresh()
+    np.testing.assert_array_equal(view.image.image, c3.current)  # it follows the pen
+    kernels = window.enlarge(window.c3_kernels)
+    assert kernels.colorbar is not None
+    view.close()
+    kernels.close()

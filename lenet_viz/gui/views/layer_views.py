@@ -88,8 +88,11 @@ class ImagePanel(TitledPanel):
         self._shape: tuple[int, ...] = ()
         self.current: np.ndarray | None = None  # what is displayed, for tests and readouts
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(lambda _event: self.clicked.emit())
 
     hovered = Signal(str)  # a readout of the unit under the mouse ("" when off the image)
+    clicked = Signal()  # a click on the image: the window enlarges it
+    shown = Signal()  # a new image is on display
 
     def _mouse_moved(self, scene_pos: QPointF) -> None:
         point = self.view.mapSceneToView(scene_pos)
@@ -116,6 +119,7 @@ class ImagePanel(TitledPanel):
         if image.shape != self._shape:
             self._shape = image.shape
             self.view.autoRange(padding=0.01)
+        self.shown.emit()
 
 
 def activation_levels(values: np.ndarray) -> tuple[float, float]:
