@@ -57,19 +57,31 @@ def center_in_field(fitted: np.ndarray, field: int = FIELD) -> np.ndarray:
     return out
 
 
+def preprocess_steps(canvas: np.ndarray) -> dict[str, np.ndarray]:
+    """Every step from a drawing to the MNIST-style image, for showing them side by side.
+
+    Keys, in order: "canvas" (the drawing), "cropped" (its ink's bounding box), "fitted" (scaled
+    to fit 20x20), "centred" (28x28, centre of mass in the middle). An empty canvas gives empty
+    crops and an all-zero "centred".
+    """
+    canvas = np.asarray(canvas, dtype=np.float32)
+    if canvas.ndim != 2:
+        raise ValueError(f"expected a 2-D canvas, got shape {canvas.shape}")
+    empty = np.zeros((0, 0), dtype=np.float32)
+    steps = {"canvas": canvas, "cropped": empty, "fitted": empty}
+    box = ink_bounding_box(canvas)
+    if box is None:
+        return {**steps, "centred": np.zeros((FIELD, FIELD), dtype=np.float32)}
+    top, bottom, left, right = box
+    cropped = np.clip(canvas[top:bottom, left:right], 0.0, 1.0)
+    fitted = fit_to_box(cropped)
+    centred = center_in_field(fitted) if fitted.sum() > 0 else np.zeros((FIELD, FIELD), dtype=np.float32)
+    return {"canvas": canvas, "cropped": cropped, "fitted": fitted, "centred": centred}
+
+
 def preprocess_canvas(canvas: np.ndarray) -> np.ndarray:
     """A drawing (2-D, any size, ink high in [0, 1]) -> MNIST-style (28, 28) float32 in [0, 1].
 
     An empty canvas gives all zeros.
     """
-    canvas = np.asarray(canvas, dtype=np.float32)
-    if canvas.ndim != 2:
-        raise ValueError(f"expected a 2-D canvas, got shape {canvas.shape}")
-    box = ink_bounding_box(canvas)
-    if box is None:
-        return np.zeros((FIELD, FIELD), dtype=np.float32)
-    top, bottom, left, right = box
-    fitted = fit_to_box(np.clip(canvas[top:bottom, left:right], 0.0, 1.0))
-    if fitted.sum() <= 0:
-        return np.zeros((FIELD, FIELD), dtype=np.float32)
-    return center_in_field(fitted)
+    return preprocess_steps(canvas)["centred"]

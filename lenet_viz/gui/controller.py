@@ -31,7 +31,7 @@ from lenet_viz.core.data import load_datasets
 from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
 from lenet_viz.core.model import LeNet5
 from lenet_viz.core.paths import checkpoint_dir, mnist_dir
-from lenet_viz.core.preprocess import preprocess_canvas
+from lenet_viz.core.preprocess import preprocess_steps
 from lenet_viz.core.resume import is_training_state
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
@@ -145,8 +145,10 @@ class Controller(QObject):
         self._refresh_pending = False
         pad = self.window.drawing_pad
         image = pad.source_image  # a test digit, already in MNIST's format
+        steps = None
         if image is None:
-            image = preprocess_canvas(pad.canvas_array())  # (28, 28)
+            steps = preprocess_steps(pad.canvas_array())
+            image = steps["centred"]  # (28, 28)
         with torch.inference_mode():
             x = self.model.to_input(image[None])  # (1, 1, 32, 32)
             activations = self.model.forward_with_activations(x)
@@ -158,6 +160,11 @@ class Controller(QObject):
         self.window.show_activations(
             x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()}
         )
+        dialog = self.window.open_preprocessing_dialog()
+        if dialog is not None:
+            if steps is None:  # a test digit: MNIST already made it, the pad shows it as is
+                steps = {"canvas": pad.canvas_array(), "cropped": image, "fitted": image, "centred": image}
+            dialog.set_steps({**steps, "input": x[0, 0].numpy()}, levels)
         self.window.output_view.set_prediction(
             self.probabilities, None if pad.is_empty() else activations["OUTPUT"][0].numpy()
         )

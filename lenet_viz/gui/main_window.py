@@ -33,6 +33,7 @@ from lenet_viz.gui.controller import Controller
 from lenet_viz.gui.views.confusion import ConfusionDialog
 from lenet_viz.gui.views.curves import AccuracyView, LossView
 from lenet_viz.gui.views.enlarged import EnlargedView
+from lenet_viz.gui.views.preprocessing import PreprocessingDialog
 from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
 from lenet_viz.gui.views.layer_views import (
     FeatureMapView,
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._confusion: ConfusionDialog | None = None
         self.readout = ""
         self.enlarged: dict[str, EnlargedView] = {}
+        self._preprocessing: PreprocessingDialog | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -263,6 +265,9 @@ class MainWindow(QMainWindow):
         for action in (self.random_digit_action, self.misclassified_action, self.index_action):
             digits_menu.addAction(action)
         digits_menu.addAction(self.confusion_action)
+        self.steps_action = QAction("&Preprocessing steps…", self)
+        self.steps_action.triggered.connect(self.show_preprocessing)
+        digits_menu.addAction(self.steps_action)
         by_class = digits_menu.addMenu("Random test digit of &class")
         for digit in range(10):
             action = by_class.addAction(str(digit))
@@ -293,7 +298,9 @@ class MainWindow(QMainWindow):
             self.input_view,
         ):
             panel.hovered.connect(self._show_readout)
-            panel.clicked.connect(lambda p=panel: self.enlarge(p))
+            if panel is not self.input_view:
+                panel.clicked.connect(lambda p=panel: self.enlarge(p))
+        self.input_view.clicked.connect(self.show_preprocessing)
         self.variant_choice.currentIndexChanged.connect(
             lambda: c.switch_variant(str(self.variant_choice.currentData()))
         )
@@ -413,6 +420,19 @@ class MainWindow(QMainWindow):
     def open_confusion_dialog(self) -> ConfusionDialog | None:
         """The confusion matrix window if it is on screen (then it follows training)."""
         return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
+
+    def show_preprocessing(self) -> PreprocessingDialog:
+        """The steps from the pad to the input, side by side (follows the pen while open)."""
+        if self._preprocessing is None:
+            self._preprocessing = PreprocessingDialog(self)
+        self._preprocessing.show()
+        self._preprocessing.raise_()
+        self.controller.refresh()
+        return self._preprocessing
+
+    def open_preprocessing_dialog(self) -> PreprocessingDialog | None:
+        dialog = self._preprocessing
+        return dialog if dialog is not None and dialog.isVisible() else None
 
     def enlarge(self, panel: ImagePanel) -> EnlargedView:
         """Open (or raise) a large live copy of ``panel``."""

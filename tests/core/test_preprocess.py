@@ -61,3 +61,13 @@ def test_position_and_scale_do_not_matter():
 def test_rejects_non_2d():
     with pytest.raises(ValueError):
         preprocess_canvas(np.zeros((2, 28, 28)))
+
+
+def test_steps_lead_to_the_same_image():
+    from lenet_viz.core.preprocess import preprocess_steps
+
+    canvas = stroke_canvas(280, (50, 150, 100, 140), width=8)
+    steps = preprocess_steps(canvas)
+    assert list(steps) == ["canvas", "cropped", "fitted", "centred"]
+    assert steps["cropped"].shape == (100, 40) and steps["fitted"].shape == (20, 8)
+    np.testing.assert_array_equal(steps["centred"], preprocess_canvas(canvas))

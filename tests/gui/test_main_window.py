@@ -236,3 +236,20 @@ def test_clicking_a_grid_enlarges_it_live(window, qtbot):
     assert kernels.colorbar is not None
     view.close()
     kernels.close()
+
+
+def test_preprocessing_steps_follow_the_pen(window, qtbot):
+    from lenet_viz.core.preprocess import preprocess_steps
+
+    window.input_view.graphics.scene().sigMouseClicked.emit(None)  # a click on INPUT
+    dialog = window.open_preprocessing_dialog()
+    assert dialog is not None
+    draw_stroke(window.drawing_pad, [(0.6, 0.1), (0.6, 0.5)])  # a small 1, off-centre
+    window.controller.refresh()
+    steps = preprocess_steps(window.drawing_pad.canvas_array())
+    assert dialog.images["cropped"].image.shape == steps["cropped"].shape
+    assert max(dialog.images["fitted"].image.shape) == 20
+    np.testing.assert_array_equal(dialog.images["centred"].image, steps["centred"])
+    assert dialog.images["input"].image.shape == (32, 32)
+    assert "20×20" in dialog.captions["fitted"].text()
+    dialog.close()
