@@ -47,6 +47,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def _pen_move(pad, pos):  # type: ignore[no-untyped-def]
+    """A mouse move with the left button held, as the pad receives it while drawing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QMouseEvent
+
+    return QMouseEvent(
+        QMouseEvent.Type.MouseMove,
+        pos,
+        pad.mapToGlobal(pos),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+
+
 def plain_loop_rate(variant: str, seconds: float) -> float:
     """Baseline: the textbook loop on the main thread, no GUI, no augmentation."""
     import torch
@@ -95,7 +110,6 @@ def app_training(variant: str, seconds: float, probe_pen: bool = False) -> dict[
     """Train in the window; returns images/s, redraw fps, timer lateness and pen latencies."""
     import numpy as np
     from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer
-    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
     from lenet_viz.core.training import TrainConfig
@@ -146,14 +160,7 @@ def app_training(variant: str, seconds: float, probe_pen: bool = False) -> dict[
         if probe_pen:
             phase += 0.05
             pos = QPointF(x0 + side * (0.5 + 0.3 * np.sin(phase)), y0 + side * (0.5 + 0.3 * np.cos(phase)))
-            event = QMouseEvent(
-                QMouseEvent.Type.MouseMove,
-                pos,
-                pad.mapToGlobal(pos),
-                Qt.MouseButton.NoButton,
-                Qt.MouseButton.LeftButton,
-                Qt.KeyboardModifier.NoModifier,
-            )
+            event = _pen_move(pad, pos)
             started = time.perf_counter()
             pad._last = pad._last or pos  # the button is held since the stroke began
             QApplication.sendEvent(pad, event)
@@ -197,14 +204,7 @@ def pen_idle(moves: int) -> list[float]:
     for i in range(moves):
         t = i / moves * 2 * np.pi
         pos = QPointF(x0 + side * (0.5 + 0.3 * np.sin(t)), y0 + side * (0.5 - 0.3 * np.cos(t)))
-        event = QMouseEvent(
-            QMouseEvent.Type.MouseMove,
-            pos,
-            pad.mapToGlobal(pos),
-            Qt.MouseButton.NoButton,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
+        event = _pen_move(pad, pos)
         started = time.perf_counter()
         QApplication.sendEvent(pad, event)
         app.processEvents()

@@ -32,9 +32,8 @@ from lenet_viz.core.paths import checkpoint_dir
 from lenet_viz.gui.controller import Controller
 from lenet_viz.gui.views.confusion import ConfusionDialog
 from lenet_viz.gui.views.curves import AccuracyView, LossView
-from lenet_viz.gui.views.enlarged import EnlargedView
-from lenet_viz.gui.views.preprocessing import PreprocessingDialog
 from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
+from lenet_viz.gui.views.enlarged import EnlargedView
 from lenet_viz.gui.views.layer_views import (
     FeatureMapView,
     ImagePanel,
@@ -44,6 +43,7 @@ from lenet_viz.gui.views.layer_views import (
     TitledPanel,
     VectorView,
 )
+from lenet_viz.gui.views.preprocessing import PreprocessingDialog
 from lenet_viz.gui.views.training_panel import TrainingPanel
 
 log = logging.getLogger(__name__)

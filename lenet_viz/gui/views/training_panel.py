@@ -35,26 +35,24 @@ SUGGESTED_LR = {"adam": 2e-3, "sgd": 0.05}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 
 
-class _ExplainingDoubleSpinBox(QDoubleSpinBox):
-    """A spin box that says so when it refuses what was typed (instead of silently ignoring it)."""
+class _Explaining:
+    """Mixin for spin boxes: say so when typed text is refused, instead of silently ignoring it."""
 
-    refused = Signal(str)
+    refused: Signal
 
     def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        if result[0] == QValidator.State.Invalid:  # type: ignore[index]
-            self.refused.emit(text)
+        result = super().validate(text, pos)  # type: ignore[misc]
+        if result[0] == QValidator.State.Invalid:
+            self.refused.emit(text)  # type: ignore[attr-defined]
         return result
 
 
-class _ExplainingSpinBox(QSpinBox):
+class _ExplainingDoubleSpinBox(_Explaining, QDoubleSpinBox):
     refused = Signal(str)
 
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        if result[0] == QValidator.State.Invalid:  # type: ignore[index]
-            self.refused.emit(text)
-        return result
+
+class _ExplainingSpinBox(_Explaining, QSpinBox):
+    refused = Signal(str)
 
 
 def format_duration(seconds: float) -> str:
