@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([680, 280])
         self.splitter = splitter
+        self.training_area = training
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -272,7 +273,22 @@ class MainWindow(QMainWindow):
         for digit in range(10):
             action = by_class.addAction(str(digit))
             action.triggered.connect(lambda _checked=False, d=digit: c.random_test_digit(d))
+        view_menu = self.menuBar().addMenu("&View")
+        self.fullscreen_action = QAction(
+            "&Presentation mode (full screen)", self, shortcut=QKeySequence("F11")
+        )
+        self.fullscreen_action.setCheckable(True)
+        self.fullscreen_action.toggled.connect(self.set_presentation)
+        self.controls_action = QAction("Show &training area", self, shortcut=QKeySequence("Ctrl+H"))
+        self.controls_action.setCheckable(True)
+        self.controls_action.setChecked(True)
+        self.controls_action.toggled.connect(self.training_area.setVisible)
+        view_menu.addAction(self.fullscreen_action)
+        view_menu.addAction(self.controls_action)
         help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
         about = QAction("&About lenet-viz", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -421,6 +437,47 @@ class MainWindow(QMainWindow):
         """The confusion matrix window if it is on screen (then it follows training)."""
         return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
 
+    def set_presentation(self, on: bool) -> None:
+        """Full screen for a projector; F11 again or Esc leaves it."""
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+        if self.fullscreen_action.isChecked() != on:
+            self.fullscreen_action.setChecked(on)
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every menu action that has a shortcut."""
+        out = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            for action in menu.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    out.append((keys, action.text().replace("&", "").rstrip("…")))
+        return out
+
+    def show_shortcuts(self) -> QMessageBox:
+        """F1: every shortcut, in one table (for the teacher, or the class)."""
+        rows = "".join(
+            f"<tr><td style='padding-right:18px'><b>{keys}</b></td><td>{text}</td></tr>"
+            for keys, text in self.shortcut_list()
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "Keyboard shortcuts",
+            f"<table>{rows}</table>",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("shortcuts_box")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
     def show_preprocessing(self) -> PreprocessingDialog:
         """The steps from the pad to the input, side by side (follows the pen while open)."""
         if self._preprocessing is None:
@@ -543,6 +600,12 @@ class MainWindow(QMainWindow):
             "layer responds; press Train and watch it learn.\n\nMNIST © Yann LeCun and "
             "Corinna Cortes, CC BY-SA 3.0.",
         )
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.set_presentation(False)
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.controller.shutdown()

@@ -253,3 +253,20 @@ def test_preprocessing_steps_follow_the_pen(window, qtbot):
     assert dialog.images["input"].image.shape == (32, 32)
     assert "20×20" in dialog.captions["fitted"].text()
     dialog.close()
+
+
+def test_presentation_mode_hiding_controls_and_shortcut_list(window, qtbot):
+    window.fullscreen_action.trigger()
+    assert window.isFullScreen()
+    window.fullscreen_action.trigger()
+    assert not window.isFullScreen()
+    window.controls_action.trigger()
+    assert not window.training_area.isVisible()
+    window.controls_action.trigger()
+    assert window.training_area.isVisible()
+    shortcuts = dict(window.shortcut_list())
+    for keys in ("Ctrl+T", "Ctrl+P", "Ctrl+D", "Ctrl+M", "Ctrl+K", "F11", "F1"):
+        assert keys in shortcuts, keys
+    box = window.show_shortcuts()
+    assert "Train" in box.text() and "F11" in box.text()
+    box.close()
