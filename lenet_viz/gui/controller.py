@@ -33,6 +33,7 @@ from lenet_viz.core.model import LeNet5
 from lenet_viz.core.paths import checkpoint_dir, mnist_dir
 from lenet_viz.core.preprocess import preprocess_steps
 from lenet_viz.core.resume import is_training_state
+from lenet_viz.core.saliency import SALIENCY_METHODS
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
 from lenet_viz.core.testset import TestSet
@@ -123,6 +124,8 @@ class Controller(QObject):
         self.shown_test_index: int | None = None
         self._predictions: np.ndarray | None = None  # of the test set, for the current weights
         self._confusion_epoch = -1  # the epoch whose confusion matrix is on screen
+        self.saliency_method: str | None = None  # "gradient", "grad-cam" or None
+        self.saliency: np.ndarray | None = None
         self._rng = np.random.default_rng()
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
@@ -160,6 +163,10 @@ class Controller(QObject):
         self.window.show_activations(
             x[0, 0].numpy(), levels, {k: v[0].numpy() for k, v in activations.items()}
         )
+        # Saliency for the predicted class, drawn over INPUT (only when asked for: a backward pass).
+        method = SALIENCY_METHODS.get(self.saliency_method or "")
+        self.saliency = method(self.model, x) if method is not None and not pad.is_empty() else None
+        self.window.input_view.set_overlay(self.saliency)
         dialog = self.window.open_preprocessing_dialog()
         if dialog is not None:
             if steps is None:  # a test digit: MNIST already made it, the pad shows it as is

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -285,6 +285,16 @@ class MainWindow(QMainWindow):
         self.controls_action.toggled.connect(self.training_area.setVisible)
         view_menu.addAction(self.fullscreen_action)
         view_menu.addAction(self.controls_action)
+        saliency_menu = view_menu.addMenu("&Saliency on INPUT (predicted class)")
+        group = QActionGroup(self)
+        self.saliency_actions: dict[str | None, QAction] = {}
+        for method, text in ((None, "Off"), ("gradient", "Gradient"), ("grad-cam", "Grad-CAM on C3")):
+            action = QAction(text, self, checkable=True)
+            action.setChecked(method is None)
+            action.triggered.connect(lambda _checked=False, m=method: self.set_saliency(m))
+            group.addAction(action)
+            saliency_menu.addAction(action)
+            self.saliency_actions[method] = action
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -436,6 +446,12 @@ class MainWindow(QMainWindow):
     def open_confusion_dialog(self) -> ConfusionDialog | None:
         """The confusion matrix window if it is on screen (then it follows training)."""
         return self._confusion if self._confusion is not None and self._confusion.isVisible() else None
+
+    def set_saliency(self, method: str | None) -> None:
+        """Overlay where the network looks on INPUT: None, "gradient" or "grad-cam"."""
+        self.controller.saliency_method = method
+        self.saliency_actions[method].setChecked(True)
+        self.controller.refresh()
 
     def set_presentation(self, on: bool) -> None:
         """Full screen for a projector; F11 again or Esc leaves it."""

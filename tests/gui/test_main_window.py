@@ -7,6 +7,7 @@ import threading
 from PySide6.QtCore import QPointF
 
 import numpy as np
+import pytest
 import torch
 from conftest import ONE, SEVEN, ZERO, draw_stroke
 
@@ -270,3 +271,16 @@ def test_presentation_mode_hiding_controls_and_shortcut_list(window, qtbot):
     box = window.show_shortcuts()
     assert "Train" in box.text() and "F11" in box.text()
     box.close()
+
+
+def test_saliency_overlay_on_input(window, qtbot):
+    draw_stroke(window.drawing_pad, SEVEN)
+    window.controller.refresh()
+    assert not window.input_view.overlay.isVisible()
+    for method in ("gradient", "grad-cam"):
+        window.saliency_actions[method].trigger()
+        assert window.input_view.overlay.isVisible()
+        assert window.input_view.overlay.image.shape == (32, 32)
+        assert window.input_view.overlay.image.max() == pytest.approx(1.0)
+    window.saliency_actions[None].trigger()
+    assert not window.input_view.overlay.isVisible()

@@ -226,8 +226,21 @@ class InputView(ImagePanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("INPUT", "what the network receives", "1@32×32", cmap="CET-L1", parent=parent)
 
+        # Saliency drawn over the input, see-through; hidden until a method is chosen.
+        self.overlay = pg.ImageItem()
+        self.overlay.setLookupTable(pg.colormap.get("inferno").getLookupTable(nPts=256))
+        self.overlay.setOpacity(0.6)
+        self.overlay.setVisible(False)
+        self.view.addItem(self.overlay)
+
     def set_input(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.show_image(image, levels)
+
+    def set_overlay(self, saliency: np.ndarray | None) -> None:
+        """(32, 32) in [0, 1] drawn over the input, or None to hide it."""
+        self.overlay.setVisible(saliency is not None)
+        if saliency is not None:
+            self.overlay.setImage(saliency, levels=(0.0, 1.0), autoLevels=False)
 
 
 class OutputView(TitledPanel):
