@@ -28,6 +28,8 @@ from lenet_viz.core.checkpoint import (
     shipped_weights_path,
 )
 from lenet_viz.core.data import load_datasets
+from lenet_viz.core.invariance import apply as apply_transform
+from lenet_viz.core.invariance import sweep
 from lenet_viz.core.mnist import MIRROR_URL, MnistError, download_mnist, has_mnist
 from lenet_viz.core.model import LeNet5
 from lenet_viz.core.paths import checkpoint_dir, mnist_dir
@@ -152,6 +154,10 @@ class Controller(QObject):
         if image is None:
             steps = preprocess_steps(pad.canvas_array())
             image = steps["centred"]  # (28, 28)
+        lab = self.window.open_invariance_lab()
+        untouched = image
+        if lab is not None:
+            image = apply_transform(image, lab.transform())  # what the network tolerates
         with torch.inference_mode():
             x = self.model.to_input(image[None])  # (1, 1, 32, 32)
             activations = self.model.forward_with_activations(x)
@@ -167,6 +173,12 @@ class Controller(QObject):
         method = SALIENCY_METHODS.get(self.saliency_method or "")
         self.saliency = method(self.model, x) if method is not None and not pad.is_empty() else None
         self.window.input_view.set_overlay(self.saliency)
+        if lab is not None and not pad.is_empty():
+            digit = int(np.argmax(probabilities))
+            name, values = lab.sweep_parameter()
+            lab.show_sweep(
+                name, values, sweep(self.model, untouched, lab.transform(), name, values, digit), digit
+            )
         dialog = self.window.open_preprocessing_dialog()
         if dialog is not None:
             if steps is None:  # a test digit: MNIST already made it, the pad shows it as is

@@ -43,6 +43,7 @@ from lenet_viz.gui.views.layer_views import (
     TitledPanel,
     VectorView,
 )
+from lenet_viz.gui.views.invariance_lab import InvarianceLab
 from lenet_viz.gui.views.preprocessing import PreprocessingDialog
 from lenet_viz.gui.views.training_panel import TrainingPanel
 
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.readout = ""
         self.enlarged: dict[str, EnlargedView] = {}
         self._preprocessing: PreprocessingDialog | None = None
+        self._lab: InvarianceLab | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -266,6 +268,9 @@ class MainWindow(QMainWindow):
         for action in (self.random_digit_action, self.misclassified_action, self.index_action):
             digits_menu.addAction(action)
         digits_menu.addAction(self.confusion_action)
+        self.lab_action = QAction("&Invariance lab…", self, shortcut=QKeySequence("Ctrl+J"))
+        self.lab_action.triggered.connect(self.show_invariance_lab)
+        digits_menu.addAction(self.lab_action)
         self.steps_action = QAction("&Preprocessing steps…", self)
         self.steps_action.triggered.connect(self.show_preprocessing)
         digits_menu.addAction(self.steps_action)
@@ -502,6 +507,21 @@ class MainWindow(QMainWindow):
         self._preprocessing.raise_()
         self.controller.refresh()
         return self._preprocessing
+
+    def show_invariance_lab(self) -> InvarianceLab:
+        """Sliders that distort the digit the network sees; closing the lab undoes them."""
+        if self._lab is None:
+            self._lab = InvarianceLab(self)
+            self._lab.changed.connect(self.controller.schedule_refresh)
+            self._lab.finished.connect(lambda _result: self.controller.schedule_refresh())
+        self._lab.show()
+        self._lab.raise_()
+        self.controller.refresh()
+        return self._lab
+
+    def open_invariance_lab(self) -> InvarianceLab | None:
+        lab = self._lab
+        return lab if lab is not None and lab.isVisible() else None
 
     def open_preprocessing_dialog(self) -> PreprocessingDialog | None:
         dialog = self._preprocessing

@@ -284,3 +284,18 @@ def test_saliency_overlay_on_input(window, qtbot):
         assert window.input_view.overlay.image.max() == pytest.approx(1.0)
     window.saliency_actions[None].trigger()
     assert not window.input_view.overlay.isVisible()
+
+
+def test_invariance_lab_distorts_what_the_network_sees(window, qtbot):
+    draw_stroke(window.drawing_pad, ONE)
+    window.controller.refresh()
+    upright = window.controller.activations["C1"].clone()
+    lab = window.show_invariance_lab()
+    assert lab.curve.getData()[0] is not None and len(lab.curve.getData()[0]) == 25  # the rotation sweep
+    lab.set_value("rotation", 90)
+    window.controller.refresh()
+    assert not torch.equal(window.controller.activations["C1"], upright)
+    assert lab.marker.value() == pytest.approx(90, abs=2)
+    lab.close()
+    window.controller.refresh()
+    assert torch.equal(window.controller.activations["C1"], upright)  # closing the lab undoes it
