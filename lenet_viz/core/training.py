@@ -257,29 +257,12 @@ class Trainer:
             batch_clock = time.perf_counter()
             start = ep.next_batch * cfg.batch_size
             index = ep.order[start : start + cfg.batch_size]
-            images = self.train_data.images[index].float().div_(255.0)  # (B, 28, 28)
-            labels = self.train_data.labels[index].to(self.device)
-            if cfg.augment:
-                images = augment_batch(images, self.generator)
-            output = model(model.to_input(images))
-            loss = model.loss(output, labels)
-            if self._diverged(float(loss.detach())):
-                self.restore_last_good()
-                self._fire("on_diverged")  # listeners pause the run; the loop then waits
+            result = self.train_batch(index)
+            if result is None:  # diverged: the last good weights are back, the run is paused
                 continue
-            for group in self.optimizer.param_groups:
-                group["lr"] = self.current_lr
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            self.optimizer.step()
-            self.step += 1
+            output, labels, _ = result
             ep.next_batch += 1
             self.batch = ep.next_batch
-
-            self.last_loss = float(loss.detach())
-            self.history.add_batch(self.step, self.last_loss)
-            if self.step % GOOD_STATE_EVERY == 0:
-                self.remember_good()
             with torch.no_grad():
                 ep.correct += int((model.classify(output) == labels).sum())
             ep.loss_sum += self.last_loss * len(index)
@@ -308,6 +291,34 @@ class Trainer:
             images = augment_batch(images, self.generator)
         chain = self.model.primitives()  # type: ignore[operator]
         self.optimizer.set_curvature(hessian_diagonal(chain, self.model.to_input(images)))
+
+    def train_batch(self, index: Tensor) -> tuple[Tensor, Tensor, Tensor] | None:
+        """One optimisation step on the training images at ``index``: (output, labels, images).
+
+        None if the loss diverged: the last good weights are restored and "on_diverged" fires.
+        """
+        model, cfg = self.model, self.config
+        images = self.train_data.images[index].float().div_(255.0)  # (B, 28, 28)
+        labels = self.train_data.labels[index].to(self.device)
+        if cfg.augment:
+            images = augment_batch(images, self.generator)
+        output = model(model.to_input(images))
+        loss = model.loss(output, labels)
+        if self._diverged(float(loss.detach())):
+            self.restore_last_good()
+            self._fire("on_diverged")  # listeners pause the run; the loop then waits
+            return None
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.current_lr
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        self.optimizer.step()
+        self.step += 1
+        self.last_loss = float(loss.detach())
+        self.history.add_batch(self.step, self.last_loss)
+        if self.step % GOOD_STATE_EVERY == 0:
+            self.remember_good()
+        return output.detach(), labels, images
 
     def remember_good(self) -> None:
         """Copy the weights and optimizer state a diverging run will fall back to."""
