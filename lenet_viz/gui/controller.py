@@ -39,7 +39,7 @@ from lenet_viz.core.saliency import SALIENCY_METHODS
 from lenet_viz.core.session import TrainingSession
 from lenet_viz.core.snapshot import Mailbox, TrainingSnapshot
 from lenet_viz.core.testset import TestSet
-from lenet_viz.core.training import Dataset, TrainConfig
+from lenet_viz.core.training import Dataset, TrainConfig, Trainer
 from lenet_viz.core.variants import create_model
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ class Controller(QObject):
         self._confusion_epoch = -1  # the epoch whose confusion matrix is on screen
         self.saliency_method: str | None = None  # "gradient", "grad-cam" or None
         self.saliency: np.ndarray | None = None
+        self._stepper: Trainer | None = None  # single-step mode's trainer for the shown model
         self._rng = np.random.default_rng()
         self._pending_config: TrainConfig | None = None
         self.poll_timer = QTimer(self)
@@ -261,6 +262,37 @@ class Controller(QObject):
             self._predictions = tests.predictions(self.model)
         indices = np.flatnonzero((tests.labels == true) & (self._predictions == predicted))
         self.window.confusion_dialog().show_gallery(true, predicted, indices, tests.images)
+
+    def single_step(self) -> bool:
+        """Train the shown model on one mini-batch (the panel's settings) and show what changed."""
+        if self.session is not None and self.session.is_alive:
+            self.error.emit("Single step", "Stop the running training first.")
+            return False
+        if not has_mnist(self.data_dir):
+            self.window.ask_download(self.data_dir)
+            return False
+        if self._stepper is None or self._stepper.model is not self.model:
+            train, _ = self._datasets(self.data_dir)
+            self._stepper = Trainer(self.model, train, None, self.window.training_panel.config())
+        stepper = self._stepper
+        before = self.model.kernels()["C1"].numpy()
+        index = torch.randint(
+            len(stepper.train_data), (stepper.config.batch_size,), generator=stepper.generator
+        )
+        result = stepper.train_batch(index)
+        self.model.eval()
+        if result is None:
+            self.error.emit("Single step", "The loss exploded on this batch; the weights were kept.")
+            return False
+        _, labels, images = result
+        after = self.model.kernels()["C1"].numpy()
+        self.window.single_step_dialog().show_step(
+            images.numpy(), labels.numpy(), stepper.last_loss, before, after, stepper.step
+        )
+        self.model_source = "single steps"
+        self.window.set_model(self.model, self.model_source)
+        self.refresh_all()
+        return True
 
     # -- model management --------------------------------------------------------------
     def _replace_model(self, model: LeNet5, source: str, resume_path: Path | None = None) -> None:

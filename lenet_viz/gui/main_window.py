@@ -45,6 +45,7 @@ from lenet_viz.gui.views.layer_views import (
 )
 from lenet_viz.gui.views.invariance_lab import InvarianceLab
 from lenet_viz.gui.views.preprocessing import PreprocessingDialog
+from lenet_viz.gui.views.single_step import SingleStepDialog
 from lenet_viz.gui.views.training_panel import TrainingPanel
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.enlarged: dict[str, EnlargedView] = {}
         self._preprocessing: PreprocessingDialog | None = None
         self._lab: InvarianceLab | None = None
+        self._single_step: SingleStepDialog | None = None
         self.setWindowTitle("lenet-viz — LeNet-5, live")
         self._build_views()
         self._build_layout()
@@ -244,6 +246,9 @@ class MainWindow(QMainWindow):
         self.stop_action = QAction("&Stop", self, shortcut=QKeySequence("Ctrl+."))
         self.reset_action = QAction("&Reset weights", self, shortcut=QKeySequence("Ctrl+R"))
         self.clear_action = QAction("&Clear pad", self, shortcut=QKeySequence("Ctrl+L"))
+        self.single_step_action = QAction("Single &step…", self, shortcut=QKeySequence("Ctrl+N"))
+        self.single_step_action.triggered.connect(self.show_single_step)
+        training_menu.addAction(self.single_step_action)
         for action, button in (
             (self.train_action, panel.train_button),
             (self.pause_action, panel.pause_button),
@@ -507,6 +512,18 @@ class MainWindow(QMainWindow):
         self._preprocessing.raise_()
         self.controller.refresh()
         return self._preprocessing
+
+    def single_step_dialog(self) -> SingleStepDialog:
+        if self._single_step is None:
+            self._single_step = SingleStepDialog(self)
+            self._single_step.step_requested.connect(self.controller.single_step)
+        return self._single_step
+
+    def show_single_step(self) -> SingleStepDialog:
+        dialog = self.single_step_dialog()
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def show_invariance_lab(self) -> InvarianceLab:
         """Sliders that distort the digit the network sees; closing the lab undoes them."""

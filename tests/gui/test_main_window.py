@@ -299,3 +299,23 @@ def test_invariance_lab_distorts_what_the_network_sees(window, qtbot):
     lab.close()
     window.controller.refresh()
     assert torch.equal(window.controller.activations["C1"], upright)  # closing the lab undoes it
+
+
+def test_single_step_shows_before_update_after(window, qtbot):
+    dialog = window.show_single_step()
+    before = window.controller.model.kernels()["C1"].numpy()
+    dialog.step_button.click()
+    after = window.controller.model.kernels()["C1"].numpy()
+    assert not np.array_equal(before, after)
+    np.testing.assert_allclose(
+        dialog.update_view.current[:5, :5], (after - before)[0, 0], rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_array_equal(dialog.before.current[:5, :5], before[0, 0])
+    assert dialog.batch_view.current.shape == (8 * 29 - 1, 8 * 29 - 1)  # 64 digits, 8 per row
+    assert "Step 1:" in dialog.info.text() and "loss" in dialog.info.text()
+    dialog.step_button.click()
+    assert "Step 2:" in dialog.info.text()
+    np.testing.assert_array_equal(
+        window.c1_kernels.current[:5, :5], window.controller.model.c1.weight[0, 0].detach().numpy()
+    )
+    dialog.close()
