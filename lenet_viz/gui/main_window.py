@@ -521,6 +521,8 @@ class MainWindow(QMainWindow):
 
     def show_single_step(self) -> SingleStepDialog:
         dialog = self.single_step_dialog()
+        if dialog.before.current is None:  # something to look at before the first step
+            dialog.before.set_kernels(self.controller.model.kernels()["C1"].numpy())
         dialog.show()
         dialog.raise_()
         return dialog
