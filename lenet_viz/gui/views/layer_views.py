@@ -122,6 +122,11 @@ class ImagePanel(TitledPanel):
         self.shown.emit()
 
 
+#: Smallest colour range: faint responses (a blank pad's bias terms) stay faint instead of
+#: being stretched to full brightness.
+MIN_LEVEL_SPAN = 1.0
+
+
 def activation_levels(values: np.ndarray) -> tuple[float, float]:
     """Colour levels: 0..max for non-negative activations, symmetric around 0 otherwise."""
     finite = values[np.isfinite(values)]
@@ -129,8 +134,8 @@ def activation_levels(values: np.ndarray) -> tuple[float, float]:
         return 0.0, 1.0
     low, high = float(finite.min()), float(finite.max())
     if low >= 0:
-        return 0.0, max(high, 1e-6)
-    bound = max(abs(low), abs(high), 1e-6)
+        return 0.0, max(high, MIN_LEVEL_SPAN)
+    bound = max(abs(low), abs(high), MIN_LEVEL_SPAN)
     return -bound, bound
 
 
@@ -248,7 +253,7 @@ class OutputView(TitledPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("OUTPUT", "probability of each digit", "10 classes", parent)
-        self.digit_label = QLabel("–")
+        self.digit_label = QLabel("?")
         self.digit_label.setObjectName("predicted_digit")
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = QFont(self.digit_label.font())
@@ -302,12 +307,14 @@ class OutputView(TitledPanel):
         if probabilities is None:
             self.digit = None
             self.probabilities = np.zeros(10, dtype=np.float32)
-            self.digit_label.setText("–")
+            self.digit_label.setText("?")
+            self.digit_label.setStyleSheet(f"color: {style.MUTED};")
             self.confidence_label.setText("draw a digit")
         else:
             self.probabilities = np.asarray(probabilities, dtype=np.float32).copy()
             self.digit = int(np.argmax(self.probabilities))
             self.digit_label.setText(str(self.digit))
+            self.digit_label.setStyleSheet(f"color: {style.ACCENT};")
             sure = f"{self.probabilities[self.digit]:.1%} sure"
             if self.mode == "distance" and output is not None:
                 heights = np.asarray(output, dtype=np.float32)
