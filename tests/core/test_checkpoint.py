@@ -21,6 +21,9 @@ from lenet_viz.core.checkpoint import (
 )
 from lenet_viz.core.variants import create_model
 
+# 1,000 cases in the normal run; `benchmarks/reliability.py fuzz` sets 100,000.
+FUZZ_EXAMPLES = int(os.environ.get("LENET_VIZ_FUZZ_EXAMPLES", "1000"))
+
 
 @pytest.fixture
 def saved(tmp_path):
@@ -150,7 +153,7 @@ def test_zip_that_is_not_a_torch_file(tmp_path):
         load_checkpoint(tmp_path / "z.pt")
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_files_only_raise_checkpoint_error(tmp_path_factory, data):
     base = shipped_weights_path().read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import shutil
 import socket
 import struct
@@ -32,6 +33,9 @@ from lenet_viz.core.mnist import (
     read_idx,
     verify_mnist,
 )
+
+# 1,000 cases in the normal run; `benchmarks/reliability.py fuzz` sets 100,000.
+FUZZ_EXAMPLES = int(os.environ.get("LENET_VIZ_FUZZ_EXAMPLES", "1000"))
 
 SAMPLE = np.arange(2 * 3 * 5, dtype=np.uint8).reshape(2, 3, 5)
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -156,7 +160,7 @@ def damaged_files(draw: st.DrawFn) -> bytes:
     return bytes(blob[: draw(st.integers(0, len(blob) + 1))])
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=damaged_files())
 def test_fuzzed_files_give_an_array_or_mnist_error_only(tmp_path_factory, data):
     path = tmp_path_factory.getbasetemp() / "fuzz.idx"
