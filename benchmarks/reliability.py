@@ -129,10 +129,18 @@ def main() -> int:
     if args.what == "fuzz":
         started = time.perf_counter()
         bad = fuzz(args.cases)
-        print(
-            f"fuzz: {args.cases} cases in {time.perf_counter() - started:.0f} s, unexpected exceptions {bad}"
+        print(f"random fuzz: {args.cases} cases in {time.perf_counter() - started:.0f} s, unexpected {bad}")
+        # The suite's hypothesis tests (truncation, byte flips, random headers), at `cases` examples each.
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "fuzzed",
+             "tests/core/test_mnist.py", "tests/core/test_checkpoint.py"],
+            cwd=REPO, env={**os.environ, "LENET_VIZ_FUZZ_EXAMPLES": str(args.cases)},
         )
-        return 0 if not any(bad.values()) else 1
+        outcome = "passed" if result.returncode == 0 else "FAILED"
+        print(f"hypothesis: {args.cases} examples each (IDX reader, checkpoint loader) in "
+              f"{time.perf_counter() - started:.0f} s: {outcome}")
+        return 0 if not any(bad.values()) and result.returncode == 0 else 1
     peak, growth, error = soak(args.minutes)
     print(f"soak {args.minutes} min: peak RSS {peak:.0f} MB, growth after warm-up {growth:.1f}% {error}")
     return 0 if growth < 5 and not error else 1
