@@ -114,16 +114,27 @@ class History:
     test_accuracy: list[float] = field(default_factory=list)
 
     _SMOOTHING = 0.98
+    #: Per-batch points kept: beyond this, every other older point is dropped, so memory (and
+    #: every snapshot's copy of the curves) stays bounded however long training runs.
+    MAX_BATCH_POINTS = 20_000
 
     def add_batch(self, step: int, loss: float) -> None:
+        """Record the loss of global step ``step`` (1-based)."""
         # Bias-corrected exponential moving average (as Adam does), so the start is not dragged to 0.
-        n = len(self.batch_loss) + 1
         beta = self._SMOOTHING
-        raw_prev = self.smoothed_loss[-1] * (1 - beta ** (n - 1)) if n > 1 else 0.0
+        raw_prev = self.smoothed_loss[-1] * (1 - beta ** (step - 1)) if self.smoothed_loss else 0.0
         raw = beta * raw_prev + (1 - beta) * loss
         self.batch_steps.append(step)
         self.batch_loss.append(loss)
-        self.smoothed_loss.append(raw / (1 - beta**n))
+        self.smoothed_loss.append(raw / (1 - beta**step))
+        if len(self.batch_steps) > self.MAX_BATCH_POINTS:
+            self._thin_out()
+
+    def _thin_out(self) -> None:
+        keep = slice(None, None, 2) if len(self.batch_steps) % 2 else slice(1, None, 2)  # keep the last
+        self.batch_steps = self.batch_steps[keep]
+        self.batch_loss = self.batch_loss[keep]
+        self.smoothed_loss = self.smoothed_loss[keep]
 
 
 def schedule_factor(schedule: str, step: int, total_steps: int, steps_per_epoch: int) -> float:

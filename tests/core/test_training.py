@@ -183,3 +183,15 @@ def test_session_pauses_with_a_reason_when_the_loss_explodes(mnist_slice):
     finally:
         session.stop()
         assert session.join(2)
+
+
+def test_batch_history_stays_bounded():
+    from lenet_viz.core.training import History
+
+    history = History()
+    for step in range(1, 50_001):
+        history.add_batch(step, 1.0 / step)
+    assert len(history.batch_steps) <= History.MAX_BATCH_POINTS
+    assert history.batch_steps[-1] == 50_000 and history.batch_loss[-1] == pytest.approx(1 / 50_000)
+    assert history.batch_steps == sorted(history.batch_steps)
+    assert len(history.batch_steps) == len(history.batch_loss) == len(history.smoothed_loss)
