@@ -183,7 +183,12 @@ class Controller(QObject):
         dialog = self.window.open_preprocessing_dialog()
         if dialog is not None:
             if steps is None:  # a test digit: MNIST already made it, the pad shows it as is
-                steps = {"canvas": pad.canvas_array(), "cropped": image, "fitted": image, "centred": image}
+                steps = {
+                    "canvas": pad.canvas_array(),
+                    "cropped": untouched,
+                    "fitted": untouched,
+                    "centred": untouched,
+                }
             dialog.set_steps({**steps, "input": x[0, 0].numpy()}, levels)
         self.window.output_view.set_prediction(
             self.probabilities, None if pad.is_empty() else activations["OUTPUT"][0].numpy()
