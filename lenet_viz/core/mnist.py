@@ -92,8 +92,11 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> NDArray[np.uint8]:
     if actual != expected:
         what = "truncated" if actual < expected else "has trailing bytes"
         raise MnistError(f"{name}: {what}: dimensions {dims} need {expected} bytes of data, found {actual}")
-    # copy(): an owned, writable array rather than a read-only view of ``data``.
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+    try:
+        # copy(): an owned, writable array rather than a read-only view of ``data``.
+        return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+    except ValueError:  # e.g. (0, 2**31, 2**31, 2**24): empty, yet numpy cannot form the shape
+        raise MnistError(f"{name}: dimensions {dims} cannot be represented") from None
 
 
 def _decompress(data: bytes, name: str) -> bytes:

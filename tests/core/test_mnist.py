@@ -455,3 +455,10 @@ def test_unwritable_folder_is_a_clear_error(tmp_path):
         download_mnist(blocker / "mnist", base_url="http://127.0.0.1:1/")
     assert not isinstance(info.value, DownloadError)
     assert_one_line_naming(info.value, str(blocker))
+
+
+def test_zero_dimension_with_huge_others_is_refused():
+    # Found by the 100,000-example fuzz run: numpy cannot even reshape an empty array to this.
+    data = b"\x00\x00\x08\x04\x00\x00\x00\x00\x00\t\xc1\xef\x00\t\xc2\xf5\x01X\x06p"
+    with pytest.raises(MnistError, match="cannot be represented"):
+        parse_idx(data, "f.idx")
