@@ -10,8 +10,8 @@ The public, stable Python API (documented in the README):
 
 from lenet_viz.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from lenet_viz.core.model import LAYER_NAMES, LeNet5, ModernLeNet5
-from lenet_viz.core.variants import create_model, load_pretrained
 from lenet_viz.core.preprocess import preprocess_canvas
+from lenet_viz.core.variants import create_model, load_pretrained
 
 __version__ = "0.1.0"
 

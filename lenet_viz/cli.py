@@ -256,9 +256,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from lenet_viz.core.checkpoint import save_checkpoint
     from lenet_viz.core.mnist import MnistError, download_mnist, has_mnist
-    from lenet_viz.core.variants import create_model
     from lenet_viz.core.paths import checkpoint_dir
     from lenet_viz.core.training import TrainConfig, Trainer
+    from lenet_viz.core.variants import create_model
 
     config = TrainConfig(
         epochs=args.epochs,

@@ -367,10 +367,6 @@ class Trainer:
     def evaluate(self, data: Dataset, batch_size: int = 2000) -> EvalResult:
         return evaluate(self.model, data, batch_size)
 
-    def state(self) -> dict[str, Any]:
-        """Position of the run (for display and checkpoint metadata)."""
-        return {"step": self.step, "epoch": self.epoch, "base_lr": self.base_lr}
-
 
 @torch.inference_mode()
 def evaluate(model: LeNet5, data: Dataset, batch_size: int = 2000) -> EvalResult:

@@ -34,6 +34,7 @@ from lenet_viz.gui.views.confusion import ConfusionDialog
 from lenet_viz.gui.views.curves import AccuracyView, LossView
 from lenet_viz.gui.views.drawing_pad import PEN_WIDTHS, DrawingPad
 from lenet_viz.gui.views.enlarged import EnlargedView
+from lenet_viz.gui.views.invariance_lab import InvarianceLab
 from lenet_viz.gui.views.layer_views import (
     FeatureMapView,
     ImagePanel,
@@ -43,7 +44,6 @@ from lenet_viz.gui.views.layer_views import (
     TitledPanel,
     VectorView,
 )
-from lenet_viz.gui.views.invariance_lab import InvarianceLab
 from lenet_viz.gui.views.preprocessing import PreprocessingDialog
 from lenet_viz.gui.views.single_step import SingleStepDialog
 from lenet_viz.gui.views.training_panel import TrainingPanel

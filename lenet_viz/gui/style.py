@@ -13,7 +13,6 @@ TEXT = "#e8eaed"
 MUTED = "#9aa0a6"
 ACCENT = "#4fc3f7"
 ACCENT_2 = "#ffb74d"
-GOOD = "#81c995"
 
 ACTIVATION_CMAP = "viridis"  # perceptually uniform, readable by colour-blind viewers
 WEIGHT_CMAP = "CET-D1A"  # diverging blue-white-red, zero in the middle

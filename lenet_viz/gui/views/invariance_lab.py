@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -115,6 +113,3 @@ class InvarianceLab(QDialog):
         self.plot.setLabel("bottom", LABELS[name])
         self.plot.setLabel("left", f"probability of {digit}")
         self.plot.setXRange(float(values[0]), float(values[-1]), padding=0.02)
-
-    def base_for_sweep(self) -> Transform:
-        return replace(self.transform())

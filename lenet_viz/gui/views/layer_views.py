@@ -174,7 +174,8 @@ class VectorView(ImagePanel):
     def describe(self, row: int, col: int, value: float) -> str:
         name = self.title_label.text()
         if col > self.columns:  # the prototype bitmap drawn to the right
-            return f"{name}: prototype of digit {self.nearest}, cell {row * self.columns + col - self.columns - 1} = {value:+.0f}"
+            cell = row * self.columns + col - self.columns - 1
+            return f"{name}: prototype of digit {self.nearest}, cell {cell} = {value:+.0f}"
         return f"{name} unit {row * self.columns + col} = {value:.4f}"
 
     def set_prototypes(self, prototypes: np.ndarray | None) -> None:
