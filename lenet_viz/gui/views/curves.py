@@ -46,6 +46,8 @@ def _plot(left: str, bottom: str, legend_offset: tuple[int, int] = (-10, 10)) ->
     plot.setMenuEnabled(False)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setLabel("left", left)
+    # No "(x0.001)" unit prefixes: on a log axis they turn a loss of 0.1 into "10^2".
+    plot.getAxis("left").enableAutoSIPrefix(False)
     plot.setLabel("bottom", bottom)
     plot.addLegend(offset=legend_offset, labelTextSize="10pt")  # negative: from the right/bottom
     return plot
@@ -56,7 +58,8 @@ class LossView(TitledPanel):
         super().__init__(
             "LOSS", "per batch (faint), smoothed, and on the test set after each epoch", "", parent
         )
-        self.plot = _plot("loss (log scale)", "training step (batches)")
+        # Bottom left: the loss falls from the top left, so the legend stays out of its way.
+        self.plot = _plot("loss (log scale)", "training step (batches)", legend_offset=(10, -10))
         self.plot.setLogMode(y=True)
         self.raw = self.plot.plot(pen=pg.mkPen("#5f6b7a", width=1), name="batch")
         self.smooth = self.plot.plot(pen=pg.mkPen(style.ACCENT, width=3), name="smoothed")
